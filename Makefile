@@ -1,0 +1,189 @@
+# Workbench for the vm_uffd_ops userfaultfd series on Linux 6.12 as Debian ships it.
+#   make check   stock and patched kernels, uffd selftests on both, compared (what CI runs)
+#   make run     the demo on the patched kernel
+# Developer loop targets are listed by `make help` and explained in README.md.
+# Everything generated goes under build/.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# Kernel builds are parallel inside; one step at a time keeps the output readable.
+.NOTPARALLEL:
+# Our command-line variables (M=, FILES=, CMD=) must not leak into kbuild's sub-makes.
+MAKEOVERRIDES :=
+.SECONDEXPANSION:
+# Files made by pattern rules are kept (make would delete them as "intermediate").
+.PRECIOUS: $(CURDIR)/build/out-%/.config-stamp $(CURDIR)/build/out-%/usr/include/linux/userfaultfd.h \
+           $(CURDIR)/build/out-%/uffd-unit-tests $(CURDIR)/build/out-%/uffd-stress
+
+B            := $(CURDIR)/build
+JOBS         := $(shell echo $$(( $$(nproc) + 1 )))
+TREE_stock   := $(B)/linux-stock
+TREE_patched := $(B)/linux
+KMAKE         = $(MAKE) -C $(TREE_$*) O=$(B)/out-$* ARCH=x86_64 -j$(JOBS)
+BZIMAGE       = $(B)/out-$1/arch/x86/boot/bzImage
+
+# What the guest of each kernel runs for `make check` ("name command..." lines, see
+# guest/check.plan) and which files its initramfs carries in /root. Module tests go here.
+CHECK_PLAN_stock    := guest/check.plan
+CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan
+GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress
+GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(MODULE_FILES)
+
+# The reference module, its tests, the demo and the fuzzer: built against the patched kernel.
+MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko \
+	$(addprefix tests/module/,uffd_module_test uffd_bad_ops_test uffd-unit-tests-module \
+	uffd-stress-module) demo/lazy_restore $(B)/guest/uffd_fuzz
+
+# Checks of `make check`: each writes build/results/<name>.txt with PASS/FAIL/SKIP lines,
+# scripts/summary.sh totals them. Add a check by appending a target here.
+CHECKS := check-uffd check-series
+
+.PHONY: help setup tree export kernel check run quick shell vm-exec module module-files clean results-clean $(CHECKS)
+
+help:
+	@echo "make check    build stock + patched kernels, run the uffd selftests on both, compare"
+	@echo "make run      build and boot the patched kernel, run the demo"
+	@echo "make setup    install missing Debian packages"
+	@echo "make tree     prepare build/linux (series) and build/linux-stock from linux-source-6.12"
+	@echo "make export   write the commits baseline..series of build/linux to patches/"
+	@echo "make kernel   build the patched kernel (build/out-patched)"
+	@echo "make quick    rebuild the patched kernel, run uffd-unit-tests on it"
+	@echo "make shell    boot the patched kernel to a shell on this terminal"
+	@echo "make vm-exec FILES=\"a.ko t\" CMD=\"insmod a.ko && ./t\"   run CMD in the patched guest"
+	@echo "make module M=path   build an out-of-tree module against build/out-patched"
+	@echo "make clean    remove build outputs (keeps the trees in build/linux*)"
+
+setup:
+	@scripts/setup.sh
+
+tree: setup
+	@scripts/tree.sh
+
+export:
+	@scripts/export.sh
+
+# ---- kernels: build/out-stock from build/linux-stock, build/out-patched from build/linux
+
+# Reconfigure only when the fragment changes; kbuild itself follows Kconfig edits.
+$(B)/out-%/.config-stamp: config/uffd.config scripts/config.sh | tree
+	scripts/config.sh $(TREE_$*) $(B)/out-$*
+	touch $@
+
+# kbuild decides what is stale; the headers are for the selftests.
+kernel-%: $(B)/out-%/.config-stamp | tree
+	@echo "== $* kernel: build/out-$*"
+	+$(KMAKE)
+	+$(KMAKE) -s headers_install
+
+kernel: kernel-patched
+
+# ---- guest programs: each tree's own uffd selftests, static, against its own headers
+SELFTESTS  = $(TREE_$*)/tools/testing/selftests/mm
+UFFD_SRC   = $(addprefix $(SELFTESTS)/,uffd-unit-tests.c uffd-stress.c uffd-common.c uffd-common.h \
+             vm_util.c vm_util.h thp_settings.c thp_settings.h) $(TREE_$*)/mm/gup_test.h
+# CFLAGS and LDLIBS of tools/testing/selftests/mm/Makefile, plus -static
+UFFD_CFLAGS = -static -Wall -O2 -U_FORTIFY_SOURCE -I$(TREE_$*) -isystem $(B)/out-$*/usr/include \
+              -isystem $(TREE_$*)/tools/include/uapi
+
+$(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress: $$(UFFD_SRC) $(B)/out-%/usr/include/linux/userfaultfd.h
+	for t in uffd-unit-tests uffd-stress; do \
+		gcc $(UFFD_CFLAGS) -o $(B)/out-$*/$$t $(SELFTESTS)/$$t.c \
+			$(addprefix $(SELFTESTS)/,uffd-common.c vm_util.c thp_settings.c) -lrt -lpthread -lm || exit; \
+	done
+
+# headers_install (in kernel-%) writes it; the selftests relink only when it changed.
+$(B)/out-%/usr/include/linux/userfaultfd.h: | kernel-% ;
+
+$(B)/guest/qemu-exit: guest/qemu-exit.c
+	mkdir -p $(@D)
+	gcc -static -O2 -Wall -o $@ $<
+
+# The kernel comes first: it installs the headers the selftests are built against.
+guest-%: kernel-% $(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress $(B)/guest/qemu-exit ;
+guest-patched: module-files
+
+# kbuild and the sub-makes decide what is stale, as for the kernel.
+PHDR = $(B)/out-patched/usr/include
+module-files: kernel-patched
+	+$(MAKE) -C $(B)/out-patched M=$(CURDIR)/module modules
+	+$(MAKE) -C tests/module KDIR=$(B)/out-patched KSRC=$(TREE_patched) HDR=$(PHDR)
+	+$(MAKE) -C demo HDR=$(PHDR)
+	+$(MAKE) $(B)/guest/uffd_fuzz
+
+$(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/userfaultfd.h
+	mkdir -p $(@D)
+	gcc -static -O2 -Wall -isystem $(PHDR) -I $(TREE_patched)/tools/testing/selftests \
+		-o $@ $< -lpthread
+
+# $(call boot,KERNEL,RUN,PLANS,FILES): pack build/runs/RUN/initramfs.cpio and boot it
+boot = mkdir -p $(B)/runs/$2 && cat $3 >$(B)/runs/$2/plan && \
+       scripts/initramfs.sh $(B)/runs/$2/initramfs.cpio $(B)/runs/$2/plan $(GUEST_FILES_$1) $4 && \
+       scripts/boot.sh $(call BZIMAGE,$1) $(B)/runs/$2/initramfs.cpio $(B)/runs/$2
+
+# ---- make check
+
+check: setup tree results-clean $(CHECKS)
+	@scripts/summary.sh $(B)/results
+
+results-clean:
+	@rm -rf $(B)/results && mkdir -p $(B)/results
+
+# A crash or hang does not stop make: boot.sh records it in the run's verdict, which
+# compare.sh turns into FAIL lines, so the summary still shows everything.
+boot-check-%: guest-%
+	$(call boot,$*,check-$*,$(CHECK_PLAN_$*)) || true
+
+# The patched run also carries the module tests and the fuzzer: give it more time.
+boot-check-patched: export TIMEOUT := 900
+check-uffd: boot-check-stock boot-check-patched
+	@scripts/compare.sh $(B)/results $(B)/runs/check-patched $(B)/runs/check-stock
+
+# Every commit of the series builds alone (also without userfaultfd) and is checkpatch-clean.
+check-series: tree
+	@echo "== series: each commit built in build/linux-series"
+	@scripts/check-series.sh $(TREE_patched) $(B) $(B)/results/series.txt
+
+# ---- developer loop
+
+# The demo on the patched kernel, then the same program on stock: the before and after.
+run: export STREAM := 1
+run: guest-patched guest-stock
+	$(call boot,patched,run,guest/run.plan) || true
+	$(call boot,stock,run-stock,guest/run-stock.plan,demo/lazy_restore) || true
+	@rm -rf $(B)/results-run
+	@scripts/compare.sh $(B)/results-run $(B)/runs/run
+	@scripts/compare.sh $(B)/results-run $(B)/runs/run-stock
+	@scripts/summary.sh $(B)/results-run
+
+# Patched kernel only; compared with the stock run of the last `make check` if that was clean.
+quick: guest-patched
+	$(call boot,patched,quick,guest/quick.plan) || true
+	@rm -rf $(B)/results-quick
+	@stock=$(B)/runs/check-stock; grep -qs '^PASS' $$stock/verdict && ! grep -q '^FAIL' $$stock/verdict || stock=; \
+	  scripts/compare.sh $(B)/results-quick $(B)/runs/quick $$stock
+	@scripts/summary.sh $(B)/results-quick
+
+shell: guest-patched
+	scripts/initramfs.sh $(B)/runs/shell/initramfs.cpio - $(GUEST_FILES_patched)
+	INTERACTIVE=1 TIMEOUT=$${TIMEOUT:-0} APPEND=$${APPEND:-quiet} scripts/boot.sh $(call BZIMAGE,patched) \
+		$(B)/runs/shell/initramfs.cpio $(B)/runs/shell
+
+# CMD travels raw (no make expansion) through the environment, so $ and quotes survive.
+vm-exec: export VM_CMD = $(value CMD)
+vm-exec: export STREAM := 1
+vm-exec: guest-patched
+	@[ -n "$$VM_CMD" ] || { echo 'usage: make vm-exec FILES="a.ko t" CMD="insmod a.ko && ./t"' >&2; exit 2; }
+	@printf 'vm-exec %s\n' "$$VM_CMD" >$(B)/vm-exec.plan
+	@$(call boot,patched,vm-exec,$(B)/vm-exec.plan,$(FILES)) || true
+	@rc=$$(sed -n 's/^@@RESULT vm-exec //p' $(B)/runs/vm-exec/results.log); \
+	  echo "vm-exec: CMD exited with status $${rc:-none (see above)}"; exit $${rc:-2}
+
+module: kernel-patched
+	@[ -n "$(M)" ] || { echo "usage: make module M=path/to/module" >&2; exit 2; }
+	+$(MAKE) -C $(B)/out-patched M=$(abspath $(M)) modules
+
+clean:
+	rm -rf $(B)/out-stock $(B)/out-patched $(B)/out-series-* $(B)/guest $(B)/runs $(B)/results*
+	-$(MAKE) -C module clean KDIR=$(B)/out-patched >/dev/null 2>&1
+	-$(MAKE) -C tests/module clean KDIR=$(B)/out-patched >/dev/null 2>&1
+	-$(MAKE) -C demo clean >/dev/null 2>&1

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd_sample - a memory provider that supports userfaultfd from a module
+ *
+ * A driver whose memory userspace can mmap() supports userfaultfd by
+ * pointing its vm_operations_struct.userfaultfd_ops at a struct vm_uffd_ops.
+ * This sample does the whole job for memory kept in a page cache:
+ *
+ * - each memory object is a file with an inode of its own, so that its
+ *   pages live in a real page cache, which core mm needs to map them as
+ *   file pages;
+ * - ->fault reports MISSING and MINOR userfaults with handle_userfault();
+ * - UFFDIO_COPY and UFFDIO_ZEROPAGE use uffd_pagecache_copy(), which only
+ *   asks us to insert the folio it filled (uffd_add_folio);
+ * - UFFDIO_CONTINUE asks us to look a folio up (uffd_get_folio);
+ * - WP and POISON need a declaration only: core mm does them.
+ *
+ * /dev/uffd_sample hands out memory with all of that.  /dev/uffd_sample_minor
+ * hands out the same memory with a table that declares MINOR only, to show
+ * that a partial table works and that the modes it leaves out are refused.
+ * The user API is in uffd_sample.h.
+ *
+ * Needs CONFIG_USERFAULTFD.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/falloc.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/userfaultfd_k.h>
+
+#include "uffd_sample.h"
+
+/* Pages cached by all memory objects: back to 0 once they are all gone */
+static atomic_long_t uffd_sample_nr_pages = ATOMIC_LONG_INIT(0);
+
+static int uffd_sample_nr_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%ld\n",
+			 atomic_long_read(&uffd_sample_nr_pages));
+}
+
+/* A counter, not a setting: refuse "nr_pages=" on the insmod line */
+static int uffd_sample_nr_pages_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops uffd_sample_nr_pages_ops = {
+	.set = uffd_sample_nr_pages_set,
+	.get = uffd_sample_nr_pages_get,
+};
+module_param_cb(nr_pages, &uffd_sample_nr_pages_ops, NULL, 0444);
+MODULE_PARM_DESC(nr_pages, "Pages cached by all memory objects (read-only)");
+
+/*
+ * Pages enter a cache in one place, whoever brings them: a fault, the
+ * staging ioctl or UFFDIO_COPY.  Like filemap_add_folio(), which does the
+ * work, return the folio locked on success and unlocked and uncached on
+ * failure.
+ */
+static int uffd_sample_add(struct address_space *mapping, struct folio *folio,
+			   pgoff_t index)
+{
+	int ret;
+
+	ret = filemap_add_folio(mapping, folio, index,
+				mapping_gfp_mask(mapping));
+	if (!ret)
+		atomic_long_add(folio_nr_pages(folio), &uffd_sample_nr_pages);
+	return ret;
+}
+
+/* ...and leave it in one place, whatever removes them */
+static void uffd_sample_free_folio(struct folio *folio)
+{
+	atomic_long_sub(folio_nr_pages(folio), &uffd_sample_nr_pages);
+}
+
+static const struct address_space_operations uffd_sample_aops = {
+	/* There is no backing store: dirty pages are not written anywhere */
+	.dirty_folio	= noop_dirty_folio,
+	.free_folio	= uffd_sample_free_folio,
+};
+
+/* A new, zeroed and uptodate order-0 folio for @mapping */
+static struct folio *uffd_sample_alloc(struct address_space *mapping)
+{
+	struct folio *folio;
+
+	folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0);
+	if (!folio)
+		return NULL;
+	clear_highpage(folio_page(folio, 0));
+	__folio_mark_uptodate(folio);
+	return folio;
+}
+
+/* Find the folio at @index, or cache a zeroed one; return it locked */
+static struct folio *uffd_sample_get_or_alloc(struct address_space *mapping,
+					      pgoff_t index)
+{
+	struct folio *folio;
+	int ret;
+
+	do {
+		folio = filemap_lock_folio(mapping, index);
+		if (!IS_ERR(folio))
+			return folio;
+
+		folio = uffd_sample_alloc(mapping);
+		if (!folio)
+			return ERR_PTR(-ENOMEM);
+		ret = uffd_sample_add(mapping, folio, index);
+		if (!ret)
+			return folio;
+		folio_put(folio);
+		/* -EEXIST: someone else cached it meanwhile, use theirs */
+	} while (ret == -EEXIST);
+
+	return ERR_PTR(ret);
+}
+
+static vm_fault_t uffd_sample_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(vma->vm_file);
+	struct folio *folio;
+
+	/* Like a file, there is nothing to map beyond the end */
+	if (vmf->pgoff >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE))
+		return VM_FAULT_SIGBUS;
+
+	folio = filemap_lock_folio(inode->i_mapping, vmf->pgoff);
+	if (IS_ERR(folio)) {
+		/*
+		 * Not cached.  If the range is registered for MISSING faults,
+		 * userspace supplies the contents (UFFDIO_COPY or ZEROPAGE):
+		 * let it know, and wait.
+		 */
+		if (userfaultfd_missing(vma))
+			return handle_userfault(vmf, VM_UFFD_MISSING);
+
+		folio = uffd_sample_get_or_alloc(inode->i_mapping, vmf->pgoff);
+		if (IS_ERR(folio))
+			return vmf_error(PTR_ERR(folio));
+	} else if (userfaultfd_minor(vma)) {
+		/*
+		 * Cached but not mapped here.  If the range is registered for
+		 * MINOR faults, userspace decides when it may be mapped
+		 * (UFFDIO_CONTINUE).  UFFDIO_CONTINUE needs the folio lock,
+		 * so do not hold it while waiting.
+		 */
+		folio_unlock(folio);
+		folio_put(folio);
+		return handle_userfault(vmf, VM_UFFD_MINOR);
+	}
+
+	vmf->page = folio_file_page(folio, vmf->pgoff);
+	return VM_FAULT_LOCKED;
+}
+
+/*
+ * vm_uffd_ops.uffd_get_folio: UFFDIO_CONTINUE maps what is cached and never
+ * allocates.  filemap_lock_folio() returns the folio locked and referenced,
+ * as core mm wants it, or -ENOENT.
+ */
+static int uffd_sample_get_folio(struct inode *inode, pgoff_t pgoff,
+				 struct folio **foliop)
+{
+	struct folio *folio = filemap_lock_folio(inode->i_mapping, pgoff);
+
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	*foliop = folio;
+	return 0;
+}
+
+/*
+ * vm_uffd_ops.uffd_add_folio: uffd_pagecache_copy() allocated, filled and
+ * checked the folio against i_size; cache it where the fault will look.
+ * On failure core mm frees it, and nothing is left to undo here, so no
+ * uffd_remove_folio is needed: filemap_remove_folio() is the default and
+ * ->free_folio keeps the count right.
+ */
+static int uffd_sample_add_folio(struct vm_area_struct *vma,
+				 unsigned long addr, struct folio *folio)
+{
+	return uffd_sample_add(vma->vm_file->f_mapping, folio,
+			       linear_page_index(vma, addr));
+}
+
+/* WP keeps the protection of unmapped pages in PTE markers */
+#define UFFD_SAMPLE_WP \
+	(IS_ENABLED(CONFIG_PTE_MARKER_UFFD_WP) ? VM_UFFD_WP : 0)
+
+static const struct vm_uffd_ops uffd_sample_uffd_ops = {
+	.uffd_features	= VM_UFFD_MISSING | VM_UFFD_MINOR | UFFD_SAMPLE_WP,
+	.uffd_ioctls	= BIT(_UFFDIO_COPY) | BIT(_UFFDIO_ZEROPAGE) |
+			  BIT(_UFFDIO_WRITEPROTECT) | BIT(_UFFDIO_CONTINUE) |
+			  BIT(_UFFDIO_POISON),
+	.uffd_get_folio	= uffd_sample_get_folio,
+	.uffd_copy	= uffd_pagecache_copy,
+	.uffd_add_folio	= uffd_sample_add_folio,
+};
+
+/*
+ * filemap_map_pages() maps cached pages around a fault, and lets faults be
+ * handled under the per-VMA lock.  Core mm turns it off where MINOR or WP
+ * faults are registered, as those must reach ->fault or the PTE markers.
+ */
+static const struct vm_operations_struct uffd_sample_vm_ops = {
+	.fault		= uffd_sample_fault,
+	.map_pages	= filemap_map_pages,
+	.userfaultfd_ops = &uffd_sample_uffd_ops,
+};
+
+/*
+ * A partial table: MINOR faults only, so UFFDIO_CONTINUE only.  Registering
+ * MISSING or WP on this memory fails with -EINVAL, and the fault handler's
+ * MISSING branch is never taken.
+ */
+static const struct vm_uffd_ops uffd_sample_minor_uffd_ops = {
+	.uffd_features	= VM_UFFD_MINOR,
+	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+	.uffd_get_folio	= uffd_sample_get_folio,
+};
+
+static const struct vm_operations_struct uffd_sample_minor_vm_ops = {
+	.fault		= uffd_sample_fault,
+	.map_pages	= filemap_map_pages,
+	.userfaultfd_ops = &uffd_sample_minor_uffd_ops,
+};
+
+/*
+ * Fill a new folio before taking any lock: @src may be a mapping of this
+ * very object, whose fault would need the lock of the folio we replace.
+ */
+static int uffd_sample_stage_page(struct address_space *mapping,
+				  pgoff_t index, const void __user *src)
+{
+	struct folio *folio, *cached;
+	unsigned long left;
+	void *kaddr;
+	int ret;
+
+	folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0);
+	if (!folio)
+		return -ENOMEM;
+	kaddr = kmap_local_folio(folio, 0);
+	left = copy_from_user(kaddr, src, PAGE_SIZE);
+	kunmap_local(kaddr);
+	ret = -EFAULT;
+	if (left)
+		goto out;
+	flush_dcache_folio(folio);
+	__folio_mark_uptodate(folio);
+
+	for (;;) {
+		ret = uffd_sample_add(mapping, folio, index);
+		if (!ret) {
+			folio_unlock(folio);
+			break;
+		}
+		if (ret != -EEXIST)
+			break;
+		/* Already cached, and maybe mapped: update it in place */
+		cached = filemap_lock_folio(mapping, index);
+		if (IS_ERR(cached))
+			continue;
+		copy_highpage(folio_page(cached, 0), folio_page(folio, 0));
+		folio_unlock(cached);
+		folio_put(cached);
+		ret = 0;
+		break;
+	}
+out:
+	/* The page cache holds its own reference if ours was inserted */
+	folio_put(folio);
+	return ret;
+}
+
+static long uffd_sample_stage(struct file *file,
+			      struct uffd_sample_stage __user *argp)
+{
+	struct uffd_sample_stage stage;
+	u64 end, off;
+	int ret;
+
+	if (copy_from_user(&stage, argp, sizeof(stage)))
+		return -EFAULT;
+	if (!PAGE_ALIGNED(stage.offset) || !PAGE_ALIGNED(stage.len) ||
+	    check_add_overflow(stage.offset, stage.len, &end) ||
+	    end > i_size_read(file_inode(file)))
+		return -EINVAL;
+
+	for (off = 0; off < stage.len; off += PAGE_SIZE) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = uffd_sample_stage_page(file->f_mapping,
+					     (stage.offset + off) >> PAGE_SHIFT,
+					     u64_to_user_ptr(stage.src + off));
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+static long uffd_sample_mem_ioctl(struct file *file, unsigned int cmd,
+				  unsigned long arg)
+{
+	if (cmd != UFFD_SAMPLE_STAGE)
+		return -ENOTTY;
+	return uffd_sample_stage(file, (void __user *)arg);
+}
+
+/*
+ * Punching a hole (fallocate(), or madvise(MADV_REMOVE) on a mapping) frees
+ * pages: the next access faults again, which is how userspace can arm
+ * MISSING faults anew.
+ */
+static long uffd_sample_fallocate(struct file *file, int mode, loff_t offset,
+				  loff_t len)
+{
+	struct inode *inode = file_inode(file);
+
+	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(len))
+		return -EINVAL;
+
+	inode_lock(inode);
+	truncate_pagecache_range(inode, offset, offset + len - 1);
+	inode_unlock(inode);
+	return 0;
+}
+
+static int uffd_sample_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	/*
+	 * Neither VM_IO, VM_PFNMAP, VM_MIXEDMAP nor VM_DONTEXPAND: userfaultfd
+	 * refuses such VMAs whatever their vm_uffd_ops say.  The pages are
+	 * ordinary page cache pages, mapped by the generic fault code.
+	 */
+	file_accessed(file);
+	vma->vm_ops = file->private_data;
+	return 0;
+}
+
+static int uffd_sample_release(struct inode *inode, struct file *file)
+{
+	/* The last mapping is gone too, since mappings hold the file */
+	truncate_inode_pages_final(file->f_mapping);
+	return 0;
+}
+
+static const struct file_operations uffd_sample_mem_fops = {
+	/* Each memory object pins the module: rmmod fails while one exists */
+	.owner		= THIS_MODULE,
+	.mmap		= uffd_sample_mmap,
+	.fallocate	= uffd_sample_fallocate,
+	.unlocked_ioctl	= uffd_sample_mem_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= uffd_sample_release,
+};
+
+/**
+ * uffd_sample_create_fd - create a memory object and a descriptor for it
+ * @size: size in bytes, a multiple of the page size
+ * @vm_ops: the vm_operations_struct, and so the vm_uffd_ops, of its mappings
+ *
+ * Return: a new file descriptor, or a negative errno.
+ */
+static int uffd_sample_create_fd(unsigned long size,
+				 const struct vm_operations_struct *vm_ops)
+{
+	struct address_space *mapping;
+	struct inode *inode;
+	struct file *file;
+	int fd;
+
+	if (!size || !PAGE_ALIGNED(size) || size > MAX_LFS_FILESIZE)
+		return -EINVAL;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+
+	/* A fresh inode, and so a page cache, for each object */
+	file = anon_inode_create_getfile("[" KBUILD_MODNAME "]",
+					 &uffd_sample_mem_fops,
+					 (void *)vm_ops, O_RDWR, NULL);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+
+	inode = file_inode(file);
+	/* A regular file, so that fallocate() and MADV_REMOVE work */
+	inode->i_mode |= S_IFREG;
+	/* Core mm refuses to fill or map pages at or beyond i_size */
+	i_size_write(inode, size);
+
+	mapping = inode->i_mapping;
+	mapping->a_ops = &uffd_sample_aops;
+	/*
+	 * Without backing store the pages can neither be reclaimed nor, once
+	 * dirty, migrated: keep them off the reclaim lists and out of
+	 * movable zones.
+	 */
+	mapping_set_unevictable(mapping);
+	mapping_set_gfp_mask(mapping, GFP_HIGHUSER);
+
+	fd_install(fd, file);
+	return fd;
+}
+
+#ifndef UFFD_SAMPLE_MEM_ONLY	/* the test module reuses the code above */
+
+/**
+ * struct uffd_sample_dev - a device that hands out memory objects
+ * @misc: the misc device
+ * @vm_ops: the vm_operations_struct of the memory it hands out
+ */
+struct uffd_sample_dev {
+	struct miscdevice misc;
+	const struct vm_operations_struct *vm_ops;
+};
+
+static long uffd_sample_dev_ioctl(struct file *file, unsigned int cmd,
+				  unsigned long arg)
+{
+	/* misc_open() pointed private_data at our miscdevice */
+	struct uffd_sample_dev *dev = container_of(file->private_data,
+						   struct uffd_sample_dev,
+						   misc);
+
+	if (cmd != UFFD_SAMPLE_CREATE)
+		return -ENOTTY;
+	return uffd_sample_create_fd(arg, dev->vm_ops);
+}
+
+static const struct file_operations uffd_sample_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= uffd_sample_dev_ioctl,
+	.compat_ioctl	= uffd_sample_dev_ioctl,
+};
+
+static struct uffd_sample_dev uffd_sample_devs[] = {
+	{
+		.misc = {
+			.minor	= MISC_DYNAMIC_MINOR,
+			.name	= "uffd_sample",
+			.fops	= &uffd_sample_dev_fops,
+			.mode	= 0666,
+		},
+		.vm_ops = &uffd_sample_vm_ops,
+	},
+	{
+		.misc = {
+			.minor	= MISC_DYNAMIC_MINOR,
+			.name	= "uffd_sample_minor",
+			.fops	= &uffd_sample_dev_fops,
+			.mode	= 0666,
+		},
+		.vm_ops = &uffd_sample_minor_vm_ops,
+	},
+};
+
+static int __init uffd_sample_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(uffd_sample_devs); i++) {
+		ret = misc_register(&uffd_sample_devs[i].misc);
+		if (ret)
+			goto out_deregister;
+	}
+	return 0;
+
+out_deregister:
+	while (i--)
+		misc_deregister(&uffd_sample_devs[i].misc);
+	return ret;
+}
+module_init(uffd_sample_init);
+
+static void __exit uffd_sample_exit(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(uffd_sample_devs); i++)
+		misc_deregister(&uffd_sample_devs[i].misc);
+}
+module_exit(uffd_sample_exit);
+
+MODULE_DESCRIPTION("Sample memory provider supporting userfaultfd");
+MODULE_LICENSE("GPL");
+
+#endif /* UFFD_SAMPLE_MEM_ONLY */

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Check the series as reviewers would: every commit baseline..series of the patched tree builds
+# on its own (workbench config, and with CONFIG_USERFAULTFD=n) without compiler warnings, passes
+# checkpatch --strict with no error, warning or check, and at the tip the userfaultfd core calls
+# no shmem_ function. Commits are built in order in one worktree, so each build is incremental.
+# usage: check-series.sh TREE BUILD_DIR RESULTS_FILE
+set -euo pipefail
+tree=$1 b=$2 results=$3
+here=$(dirname "$(realpath "$0")")
+wt=$b/linux-series
+jobs=$(($(nproc) + 1))
+: >"$results"
+pass() { echo "PASS series: $*" >>"$results"; echo "PASS series: $*"; }
+fail() { echo "FAIL series: $*" >>"$results"; echo "FAIL series: $*"; }
+
+[ -d "$wt" ] || git -C "$tree" worktree add -q --detach "$wt" baseline
+commits=$(git -C "$tree" rev-list --reverse baseline..series)
+[ -n "$commits" ] || { fail "no commits between baseline and series"; exit 0; }
+
+# Two configurations: the workbench's, and the same without userfaultfd (PTE markers for
+# uffd-wp depend on it). The series does not touch Kconfig, so any checkout configures alike.
+printf '# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n' >"$b/nouffd.config"
+"$here/config.sh" "$wt" "$b/out-series-uffd" >/dev/null
+"$here/config.sh" "$wt" "$b/out-series-nouffd" "$b/nouffd.config" >/dev/null
+
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	name=$(printf '%04d %s' $n "$(git -C "$tree" log -1 --format=%s "$c")")
+	git -C "$wt" checkout -q --detach "$c"
+
+	# checkpatch reads the patch as format-patch writes it; the worktree supplies its data.
+	cp=$(git -C "$tree" format-patch -1 --stdout "$c" | (cd "$wt" && scripts/checkpatch.pl --strict - || true))
+	total=$(grep -E '^total: ' <<<"$cp" || echo "total: (checkpatch printed no total)")
+	if [[ $total == "total: 0 errors, 0 warnings, 0 checks,"* ]]; then
+		pass "$name: checkpatch --strict clean"
+	else
+		fail "$name: checkpatch --strict: $total"
+		grep -E '^(ERROR|WARNING|CHECK):' <<<"$cp" | sed 's/^/    /' | head -20
+	fi
+
+	for cfg in uffd nouffd; do
+		log=$b/out-series-$cfg/build.log
+		if ! make -C "$wt" O="$b/out-series-$cfg" ARCH=x86_64 -j"$jobs" vmlinux >"$log" 2>&1; then
+			fail "$name: does not build ($cfg config)"
+			grep -E 'error:' "$log" | sed 's/^/    /' | head -20
+		elif grep -q 'warning:' "$log"; then
+			fail "$name: builds with warnings ($cfg config)"
+			grep -E 'warning:' "$log" | sed 's/^/    /' | head -20
+		else
+			pass "$name: builds ($cfg config)"
+		fi
+	done
+done
+
+# The point of the series: core userfaultfd code no longer reaches into shmem.
+calls=$(grep -nE '\bshmem_[a-z_]+\(' "$wt/mm/userfaultfd.c" "$wt/fs/userfaultfd.c" || true)
+if [ -z "$calls" ]; then
+	pass "mm/userfaultfd.c and fs/userfaultfd.c call no shmem_ function"
+else
+	fail "userfaultfd core still calls shmem:"; sed 's/^/    /' <<<"$calls"
+fi

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd_bad_ops - memory whose vm_uffd_ops are deliberately malformed
+ *
+ * Each table below breaks one rule that core mm checks when a range is
+ * registered with userfaultfd; UFFDIO_REGISTER must fail with -EINVAL and
+ * log the table once.  The memory itself is that of uffd_sample, built in
+ * here, and so are its two good tables, which must keep working next to the
+ * broken ones.  uffd_bad_ops.h has the user API.
+ */
+
+/* Only the memory object of the sample, not its devices */
+#define UFFD_SAMPLE_MEM_ONLY
+#include "../../module/uffd_sample.c"
+
+#include "uffd_bad_ops.h"
+
+static const struct vm_uffd_ops uffd_bad_no_features = {
+	.uffd_features	= 0,
+	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+	.uffd_get_folio	= uffd_sample_get_folio,
+};
+
+/* VM_SHARED is a VMA flag, but no userfault mode */
+static const struct vm_uffd_ops uffd_bad_unknown_feature = {
+	.uffd_features	= VM_UFFD_MINOR | VM_SHARED,
+	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+	.uffd_get_folio	= uffd_sample_get_folio,
+};
+
+static const struct vm_uffd_ops uffd_bad_missing_no_copy = {
+	.uffd_features	= VM_UFFD_MISSING,
+	.uffd_ioctls	= BIT(_UFFDIO_ZEROPAGE),
+	.uffd_copy	= uffd_pagecache_copy,
+	.uffd_add_folio	= uffd_sample_add_folio,
+};
+
+static const struct vm_uffd_ops uffd_bad_missing_no_hook = {
+	.uffd_features	= VM_UFFD_MISSING,
+	.uffd_ioctls	= BIT(_UFFDIO_COPY),
+};
+
+static const struct vm_uffd_ops uffd_bad_minor_no_continue = {
+	.uffd_features	= VM_UFFD_MINOR,
+	.uffd_ioctls	= BIT(_UFFDIO_POISON),
+	.uffd_get_folio	= uffd_sample_get_folio,
+};
+
+static const struct vm_uffd_ops uffd_bad_minor_no_hook = {
+	.uffd_features	= VM_UFFD_MINOR,
+	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+};
+
+/* _UFFDIO_POISON is the highest range ioctl; bit 20 means nothing */
+static const struct vm_uffd_ops uffd_bad_unknown_ioctl = {
+	.uffd_features	= VM_UFFD_MINOR,
+	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE) | BIT(20),
+	.uffd_get_folio	= uffd_sample_get_folio,
+};
+
+/* UFFDIO_MOVE exists, but only for anonymous memory */
+static const struct vm_uffd_ops uffd_bad_move = {
+	.uffd_features	= VM_UFFD_MINOR,
+	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE) | BIT(_UFFDIO_MOVE),
+	.uffd_get_folio	= uffd_sample_get_folio,
+};
+
+static const struct vm_uffd_ops uffd_bad_wp_no_writeprotect = {
+	.uffd_features	= VM_UFFD_WP,
+	.uffd_ioctls	= BIT(_UFFDIO_POISON),
+};
+
+static const struct vm_uffd_ops uffd_bad_pagecache_no_add = {
+	.uffd_features	= VM_UFFD_MISSING,
+	.uffd_ioctls	= BIT(_UFFDIO_COPY),
+	.uffd_copy	= uffd_pagecache_copy,
+};
+
+#define UFFD_BAD_VM_OPS(table) \
+	{ .fault = uffd_sample_fault, .userfaultfd_ops = (table) }
+
+static const struct vm_operations_struct uffd_bad_vm_ops[] = {
+	[UFFD_BAD_NO_FEATURES]	= UFFD_BAD_VM_OPS(&uffd_bad_no_features),
+	[UFFD_BAD_UNKNOWN_FEATURE] = UFFD_BAD_VM_OPS(&uffd_bad_unknown_feature),
+	[UFFD_BAD_MISSING_NO_COPY] = UFFD_BAD_VM_OPS(&uffd_bad_missing_no_copy),
+	[UFFD_BAD_MISSING_NO_HOOK] = UFFD_BAD_VM_OPS(&uffd_bad_missing_no_hook),
+	[UFFD_BAD_MINOR_NO_CONTINUE] =
+		UFFD_BAD_VM_OPS(&uffd_bad_minor_no_continue),
+	[UFFD_BAD_MINOR_NO_HOOK] = UFFD_BAD_VM_OPS(&uffd_bad_minor_no_hook),
+	[UFFD_BAD_UNKNOWN_IOCTL] = UFFD_BAD_VM_OPS(&uffd_bad_unknown_ioctl),
+	[UFFD_BAD_MOVE]		= UFFD_BAD_VM_OPS(&uffd_bad_move),
+	[UFFD_BAD_WP_NO_WRITEPROTECT] =
+		UFFD_BAD_VM_OPS(&uffd_bad_wp_no_writeprotect),
+	[UFFD_BAD_PAGECACHE_NO_ADD] =
+		UFFD_BAD_VM_OPS(&uffd_bad_pagecache_no_add),
+};
+
+static_assert(ARRAY_SIZE(uffd_bad_vm_ops) == UFFD_BAD_NR);
+
+static long uffd_bad_ops_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	const struct vm_operations_struct *vm_ops;
+
+	if (cmd != UFFD_BAD_OPS_CREATE)
+		return -ENOTTY;
+
+	switch (arg) {
+	case 0 ... UFFD_BAD_NR - 1:
+		vm_ops = &uffd_bad_vm_ops[arg];
+		break;
+	case UFFD_GOOD:
+		vm_ops = &uffd_sample_vm_ops;
+		break;
+	case UFFD_GOOD_MINOR:
+		vm_ops = &uffd_sample_minor_vm_ops;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return uffd_sample_create_fd(UFFD_BAD_OPS_SIZE, vm_ops);
+}
+
+static const struct file_operations uffd_bad_ops_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= uffd_bad_ops_ioctl,
+	.compat_ioctl	= uffd_bad_ops_ioctl,
+};
+
+static struct miscdevice uffd_bad_ops_dev = {
+	.minor		= MISC_DYNAMIC_MINOR,
+	.name		= "uffd_bad_ops",
+	.fops		= &uffd_bad_ops_fops,
+	.mode		= 0600,
+};
+module_misc_device(uffd_bad_ops_dev);
+
+MODULE_DESCRIPTION("Test memory provider with malformed vm_uffd_ops");
+MODULE_LICENSE("GPL");

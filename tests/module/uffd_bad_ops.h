@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * uffd_bad_ops: user API of the malformed-provider test module.
+ *
+ * UFFD_BAD_OPS_CREATE on /dev/uffd_bad_ops creates a memory object of
+ * UFFD_BAD_OPS_SIZE bytes whose mappings carry the vm_uffd_ops table
+ * number (unsigned long)arg: one deliberately malformed table per rule that
+ * core mm checks at UFFDIO_REGISTER, then good ones.
+ */
+#ifndef _UAPI_UFFD_BAD_OPS_H
+#define _UAPI_UFFD_BAD_OPS_H
+
+#include <linux/ioctl.h>
+
+#define UFFD_BAD_OPS_DEV	"/dev/uffd_bad_ops"
+#define UFFD_BAD_OPS_SIZE	(16 * 4096)
+#define UFFD_BAD_OPS_CREATE	_IO(0xB9, 0x20)
+
+enum uffd_bad_ops_table {
+	UFFD_BAD_NO_FEATURES,		/* uffd_features is 0 */
+	UFFD_BAD_UNKNOWN_FEATURE,	/* a bit that is no userfault mode */
+	UFFD_BAD_MISSING_NO_COPY,	/* MISSING without _UFFDIO_COPY */
+	UFFD_BAD_MISSING_NO_HOOK,	/* _UFFDIO_COPY without uffd_copy */
+	UFFD_BAD_MINOR_NO_CONTINUE,	/* MINOR without _UFFDIO_CONTINUE */
+	UFFD_BAD_MINOR_NO_HOOK,		/* _UFFDIO_CONTINUE, no uffd_get_folio */
+	UFFD_BAD_UNKNOWN_IOCTL,		/* an ioctl bit that does not exist */
+	UFFD_BAD_MOVE,			/* _UFFDIO_MOVE, anonymous-only */
+	UFFD_BAD_WP_NO_WRITEPROTECT,	/* WP without _UFFDIO_WRITEPROTECT */
+	UFFD_BAD_PAGECACHE_NO_ADD,	/* uffd_pagecache_copy, no uffd_add_folio */
+	UFFD_BAD_NR,
+	/* The module's good tables: those of uffd_sample */
+	UFFD_GOOD = UFFD_BAD_NR,	/* MISSING, MINOR and WP */
+	UFFD_GOOD_MINOR,		/* MINOR only */
+	UFFD_BAD_OPS_NR_TABLES,
+};
+
+#endif /* _UAPI_UFFD_BAD_OPS_H */

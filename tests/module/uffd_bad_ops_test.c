@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Malformed vm_uffd_ops are refused at UFFDIO_REGISTER with EINVAL and
+ * logged once per table; good tables of the same module keep working.
+ *
+ * Needs uffd_bad_ops.ko freshly loaded (each table is logged only the first
+ * time it is refused) and root, to read /dev/kmsg.
+ */
+#include "uffd_test_util.h"
+
+#include "kselftest_harness.h"
+#include "uffd_bad_ops.h"
+
+static const struct {
+	const char *name;	/* the symbol of the table */
+	const char *reason;	/* what the kernel must say */
+	__u64 mode;		/* a mode the table declares, if any */
+} tables[UFFD_BAD_NR] = {
+	[UFFD_BAD_NO_FEATURES] = {
+		"uffd_bad_no_features", "no userfault mode in uffd_features",
+		UFFDIO_REGISTER_MODE_MINOR },
+	[UFFD_BAD_UNKNOWN_FEATURE] = {
+		"uffd_bad_unknown_feature", "unknown bits in uffd_features",
+		UFFDIO_REGISTER_MODE_MINOR },
+	[UFFD_BAD_MISSING_NO_COPY] = {
+		"uffd_bad_missing_no_copy", "MISSING without _UFFDIO_COPY",
+		UFFDIO_REGISTER_MODE_MISSING },
+	[UFFD_BAD_MISSING_NO_HOOK] = {
+		"uffd_bad_missing_no_hook",
+		"_UFFDIO_COPY or _UFFDIO_ZEROPAGE without uffd_copy",
+		UFFDIO_REGISTER_MODE_MISSING },
+	[UFFD_BAD_MINOR_NO_CONTINUE] = {
+		"uffd_bad_minor_no_continue", "MINOR without _UFFDIO_CONTINUE",
+		UFFDIO_REGISTER_MODE_MINOR },
+	[UFFD_BAD_MINOR_NO_HOOK] = {
+		"uffd_bad_minor_no_hook",
+		"_UFFDIO_CONTINUE without uffd_get_folio",
+		UFFDIO_REGISTER_MODE_MINOR },
+	[UFFD_BAD_UNKNOWN_IOCTL] = {
+		"uffd_bad_unknown_ioctl",
+		"unknown or unsupported bits in uffd_ioctls",
+		UFFDIO_REGISTER_MODE_MINOR },
+	[UFFD_BAD_MOVE] = {
+		"uffd_bad_move", "unknown or unsupported bits in uffd_ioctls",
+		UFFDIO_REGISTER_MODE_MINOR },
+	[UFFD_BAD_WP_NO_WRITEPROTECT] = {
+		"uffd_bad_wp_no_writeprotect", "WP without _UFFDIO_WRITEPROTECT",
+		UFFDIO_REGISTER_MODE_WP },
+	[UFFD_BAD_PAGECACHE_NO_ADD] = {
+		"uffd_bad_pagecache_no_add",
+		"uffd_pagecache_copy without uffd_add_folio",
+		UFFDIO_REGISTER_MODE_MISSING },
+};
+
+/* A memory object of the module carrying table @table, mapped shared */
+static char *bad_ops_map(int table, int *fdp)
+{
+	int dfd = open(UFFD_BAD_OPS_DEV, O_RDWR | O_CLOEXEC);
+	char *area;
+	int fd;
+
+	if (dfd < 0)
+		return NULL;
+	fd = ioctl(dfd, UFFD_BAD_OPS_CREATE, table);
+	close(dfd);
+	if (fd < 0)
+		return NULL;
+	area = mmap(NULL, UFFD_BAD_OPS_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	if (area == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	return area;
+}
+
+/* /dev/kmsg, positioned after the last record logged so far */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Count the records since kmsg_open() that contain @needle, and @reason */
+static int kmsg_count(int fd, const char *needle, const char *reason,
+		      int *with_reason)
+{
+	char rec[8192];
+	ssize_t len;
+	int n = 0;
+
+	*with_reason = 0;
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (len <= 0)
+			break;
+		rec[len] = 0;
+		if (!strstr(rec, needle))
+			continue;
+		n++;
+		if (reason && strstr(rec, reason))
+			(*with_reason)++;
+	}
+	return n;
+}
+
+TEST(malformed_tables)
+{
+	int tried = 0;
+
+	if (access(UFFD_BAD_OPS_DEV, F_OK))
+		SKIP(return, UFFD_BAD_OPS_DEV " missing: load uffd_bad_ops.ko");
+
+	for (int i = 0; i < UFFD_BAD_NR; i++) {
+		char needle[128];
+		int kmsg, uffd, fd, n, with_reason;
+		char *area;
+		__u64 modes[] = { tables[i].mode, UFFDIO_REGISTER_MODE_MINOR |
+				  UFFDIO_REGISTER_MODE_MISSING |
+				  UFFDIO_REGISTER_MODE_WP };
+
+		snprintf(needle, sizeof(needle), "refusing vm_uffd_ops %s ",
+			 tables[i].name);
+		kmsg = kmsg_open();
+		ASSERT_LE(0, kmsg);
+		area = bad_ops_map(i, &fd);
+		ASSERT_NE(NULL, area);
+		uffd = ut_uffd_open();
+		ASSERT_LE(0, uffd);
+
+		/* Twice with the declared mode, then with all of them */
+		EXPECT_EQ(-EINVAL, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					       modes[0], NULL))
+			TH_LOG("%s", tables[i].name);
+		for (int m = 0; m < 2; m++)
+			EXPECT_EQ(-EINVAL, ut_register(uffd, area,
+						       UFFD_BAD_OPS_SIZE,
+						       modes[m], NULL))
+				TH_LOG("%s", tables[i].name);
+
+		n = kmsg_count(kmsg, needle, tables[i].reason, &with_reason);
+		EXPECT_EQ(1, n) TH_LOG("%s logged %d times", tables[i].name, n);
+		EXPECT_EQ(1, with_reason)
+			TH_LOG("%s: no \"%s\"", tables[i].name,
+			       tables[i].reason);
+		if (n == 1 && with_reason == 1)
+			ksft_print_msg("refused and logged once: %s (%s)\n",
+				       tables[i].name, tables[i].reason);
+
+		close(uffd);
+		munmap(area, UFFD_BAD_OPS_SIZE);
+		close(fd);
+		close(kmsg);
+		tried++;
+	}
+	ksft_print_msg("%d malformed tables tried\n", tried);
+}
+
+/* The module's good tables work next to the refused ones */
+TEST(good_tables)
+{
+	int kmsg, uffd, fd, with_reason;
+	struct ut_toucher t;
+	struct uffd_msg msg;
+	char *area, *alias;
+	char src[PAGE];
+	__u64 ioctls = 0;
+
+	if (access(UFFD_BAD_OPS_DEV, F_OK))
+		SKIP(return, UFFD_BAD_OPS_DEV " missing: load uffd_bad_ops.ko");
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	uffd = ut_uffd_open();
+	ASSERT_LE(0, uffd);
+
+	area = bad_ops_map(UFFD_GOOD, &fd);
+	ASSERT_NE(NULL, area);
+	ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING |
+				 UFFDIO_REGISTER_MODE_MINOR |
+				 UFFDIO_REGISTER_MODE_WP, &ioctls));
+	EXPECT_EQ(UT_ALL_IOCTLS | UT_WAKE, ioctls);
+	memset(src, 'g', PAGE);
+	EXPECT_EQ(0, ut_copy(uffd, area, src, PAGE, 0));
+	EXPECT_EQ(0, ut_zeropage(uffd, area + PAGE, PAGE));
+	EXPECT_EQ('g', area[0]);
+	EXPECT_EQ(0, area[PAGE]);
+	munmap(area, UFFD_BAD_OPS_SIZE);
+	close(fd);
+
+	/* MINOR only: other modes are refused, but the table is not */
+	area = bad_ops_map(UFFD_GOOD_MINOR, &fd);
+	ASSERT_NE(NULL, area);
+	EXPECT_EQ(-EINVAL, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+				       UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+				 UFFDIO_REGISTER_MODE_MINOR, &ioctls));
+	EXPECT_EQ((1ULL << _UFFDIO_CONTINUE) | UT_WAKE, ioctls);
+	/* Stage through a second mapping, fault, continue */
+	alias = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, alias);
+	alias[0] = 'c';
+	ASSERT_EQ(0, ut_touch_start(&t, area, false, 0));
+	ASSERT_EQ(0, ut_read_fault(uffd, &msg));
+	EXPECT_TRUE(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR);
+	ASSERT_EQ(0, ut_continue(uffd, area, PAGE));
+	EXPECT_EQ('c', ut_touch_join(&t));
+	munmap(alias, PAGE);
+	munmap(area, UFFD_BAD_OPS_SIZE);
+	close(fd);
+
+	EXPECT_EQ(0, kmsg_count(kmsg, "refusing vm_uffd_ops", NULL,
+				&with_reason));
+	close(uffd);
+	close(kmsg);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * userfaultfd on memory of a loadable module (uffd_sample), and the same
+ * cases on shmem to show that both take the same path through core mm.
+ *
+ * Needs uffd_sample.ko loaded; run as root (module unload checks).
+ */
+#include "uffd_test_util.h"
+
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+
+#define NPAGES		16
+#define SIZE		(NPAGES * PAGE)
+
+enum mem_type { MEM_MODULE, MEM_SHMEM };
+
+FIXTURE(mem) {
+	int fd;			/* the memory object */
+	int uffd;
+	char *area;		/* mapping under test */
+	char *alias;		/* a second mapping, never registered */
+	char *src;		/* a source buffer for UFFDIO_COPY */
+	long pages_before;	/* uffd_sample's nr_pages at setup */
+};
+
+FIXTURE_VARIANT(mem) {
+	enum mem_type type;
+	int flags;		/* MAP_SHARED or MAP_PRIVATE for area */
+};
+
+FIXTURE_VARIANT_ADD(mem, module) {
+	.type = MEM_MODULE, .flags = MAP_SHARED,
+};
+
+FIXTURE_VARIANT_ADD(mem, shmem) {
+	.type = MEM_SHMEM, .flags = MAP_SHARED,
+};
+
+FIXTURE_VARIANT_ADD(mem, module_private) {
+	.type = MEM_MODULE, .flags = MAP_PRIVATE,
+};
+
+FIXTURE_VARIANT_ADD(mem, shmem_private) {
+	.type = MEM_SHMEM, .flags = MAP_PRIVATE,
+};
+
+FIXTURE_SETUP(mem)
+{
+	if (variant->type == MEM_MODULE) {
+		self->fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+		if (self->fd == -ENOENT)
+			SKIP(return, UFFD_SAMPLE_DEV " missing: load uffd_sample.ko");
+	} else {
+		self->fd = ut_shmem_mem(SIZE);
+	}
+	ASSERT_LE(0, self->fd);
+	self->pages_before = ut_nr_pages(UFFD_SAMPLE_NR_PAGES);
+
+	/* Twice the size: the second half lies beyond i_size */
+	self->area = mmap(NULL, 2 * SIZE, PROT_READ | PROT_WRITE,
+			  variant->flags, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->area);
+	self->alias = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->alias);
+	self->src = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->src);
+	for (int i = 0; i < NPAGES; i++)
+		memset(self->src + i * PAGE, 'A' + i, PAGE);
+
+	self->uffd = ut_uffd_open();
+	ASSERT_LE(0, self->uffd) TH_LOG("userfaultfd: %s", strerror(-self->uffd));
+}
+
+FIXTURE_TEARDOWN(mem)
+{
+	if (self->fd < 0)
+		return;
+	close(self->uffd);
+	munmap(self->src, SIZE);
+	munmap(self->alias, SIZE);
+	munmap(self->area, 2 * SIZE);
+	close(self->fd);
+	/* Every page of the object is gone with its last user */
+	if (variant->type == MEM_MODULE)
+		EXPECT_EQ(0, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+}
+
+/* Expect one fault message for @addr with exactly @flags */
+static void expect_fault(struct __test_metadata *_metadata, int uffd,
+			 void *addr, __u64 flags)
+{
+	struct uffd_msg msg;
+
+	ASSERT_EQ(0, ut_read_fault(uffd, &msg));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	EXPECT_EQ((unsigned long)addr, msg.arg.pagefault.address & ~(PAGE - 1));
+	EXPECT_EQ(flags, msg.arg.pagefault.flags &
+		  (UFFD_PAGEFAULT_FLAG_WP | UFFD_PAGEFAULT_FLAG_MINOR |
+		   UFFD_PAGEFAULT_FLAG_WRITE));
+}
+
+/* The ioctls reported are the declaration plus WAKE, for every mode */
+TEST_F(mem, register_ioctls)
+{
+	for (__u64 mode = 1; mode < 8; mode++) {
+		__u64 ioctls = 0;
+
+		ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE, mode,
+					 &ioctls)) TH_LOG("mode %llu", mode);
+		EXPECT_EQ(ut_expected_ioctls(UT_ALL_IOCTLS, mode), ioctls)
+			TH_LOG("mode %llu: ioctls %llx", mode, ioctls);
+		ASSERT_EQ(0, ut_unregister(self->uffd, self->area, SIZE));
+	}
+}
+
+/* A MISSING fault resolved by UFFDIO_COPY */
+TEST_F(mem, missing_copy)
+{
+	struct ut_toucher t;
+	char *page = self->area + 3 * PAGE;
+
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ut_touch_start(&t, page, false, 0));
+	expect_fault(_metadata, self->uffd, page, 0);
+	ASSERT_EQ(0, ut_copy(self->uffd, page, self->src + 3 * PAGE, PAGE, 0));
+	EXPECT_EQ('D', ut_touch_join(&t));
+	EXPECT_EQ(0, memcmp(page, self->src + 3 * PAGE, PAGE));
+	/* The page is in the object on a shared mapping, not on a private one */
+	EXPECT_EQ(variant->flags == MAP_SHARED ? 'D' : 0,
+		  self->alias[3 * PAGE]);
+	/* Filled already */
+	EXPECT_EQ(-EEXIST, ut_copy(self->uffd, page, self->src, PAGE, 0));
+}
+
+/*
+ * A source page that is not mapped yet makes the copy under the mmap_lock
+ * fail; core mm retries it unlocked (the -ENOENT protocol).
+ */
+TEST_F(mem, missing_copy_retry)
+{
+	int srcfd = memfd_create("uffd-src", MFD_CLOEXEC);
+	char *src;
+
+	/* Cached in the source file, but not mapped in the source mapping */
+	ASSERT_LE(0, srcfd);
+	ASSERT_EQ(SIZE, write(srcfd, self->src, SIZE));
+	src = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, srcfd, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ut_copy(self->uffd, self->area, src, SIZE, 0));
+	EXPECT_EQ(0, memcmp(self->area, self->src, SIZE));
+	munmap(src, SIZE);
+	close(srcfd);
+}
+
+/* A MISSING fault resolved by UFFDIO_ZEROPAGE */
+TEST_F(mem, missing_zeropage)
+{
+	struct ut_toucher t;
+	char *page = self->area + 5 * PAGE;
+
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ut_touch_start(&t, page, true, 'z'));
+	expect_fault(_metadata, self->uffd, page, UFFD_PAGEFAULT_FLAG_WRITE);
+	ASSERT_EQ(0, ut_zeropage(self->uffd, page, PAGE));
+	ut_touch_join(&t);
+	EXPECT_EQ('z', page[0]);
+	EXPECT_EQ(0, page[1]);
+	EXPECT_EQ(-EEXIST, ut_zeropage(self->uffd, page, PAGE));
+}
+
+/*
+ * A MINOR fault: the page was staged through the second mapping, as a VMM
+ * does, and UFFDIO_CONTINUE maps it.
+ */
+TEST_F(mem, minor_continue)
+{
+	struct ut_toucher t;
+	char *page = self->area + 7 * PAGE;
+
+	memset(self->alias + 7 * PAGE, 'm', PAGE);
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MINOR, NULL));
+	ASSERT_EQ(0, ut_touch_start(&t, page, false, 0));
+	expect_fault(_metadata, self->uffd, page, UFFD_PAGEFAULT_FLAG_MINOR);
+	ASSERT_EQ(0, ut_continue(self->uffd, page, PAGE));
+	EXPECT_EQ('m', ut_touch_join(&t));
+
+	/* Mapped now: a write is shared, or private to this mapping */
+	page[1] = 'w';
+	EXPECT_EQ(variant->flags == MAP_SHARED ? 'w' : 'm',
+		  self->alias[7 * PAGE + 1]);
+	EXPECT_EQ(-EEXIST, ut_continue(self->uffd, page, PAGE));
+	/* Nothing is cached there: nothing to continue with */
+	EXPECT_EQ(-EFAULT, ut_continue(self->uffd, self->area, PAGE));
+}
+
+/* A WP fault on a page filled write-protected, resolved by un-protecting */
+TEST_F(mem, wp)
+{
+	struct ut_toucher t;
+	char *page = self->area + 2 * PAGE;
+
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING |
+				 UFFDIO_REGISTER_MODE_WP, NULL));
+	ASSERT_EQ(0, ut_copy(self->uffd, page, self->src, PAGE,
+			     UFFDIO_COPY_MODE_WP));
+	EXPECT_EQ('A', page[0]);	/* reads do not fault */
+
+	ASSERT_EQ(0, ut_touch_start(&t, page, true, 'x'));
+	expect_fault(_metadata, self->uffd, page,
+		     UFFD_PAGEFAULT_FLAG_WP | UFFD_PAGEFAULT_FLAG_WRITE);
+	ASSERT_EQ(0, ut_writeprotect(self->uffd, page, PAGE, false));
+	ut_touch_join(&t);
+	EXPECT_EQ('x', page[0]);
+
+	/* Protect a mapped page again, then a write faults again */
+	ASSERT_EQ(0, ut_writeprotect(self->uffd, page, PAGE, true));
+	ASSERT_EQ(0, ut_touch_start(&t, page, true, 'y'));
+	expect_fault(_metadata, self->uffd, page,
+		     UFFD_PAGEFAULT_FLAG_WP | UFFD_PAGEFAULT_FLAG_WRITE);
+	ASSERT_EQ(0, ut_writeprotect(self->uffd, page, PAGE, false));
+	ut_touch_join(&t);
+	EXPECT_EQ('y', page[0]);
+}
+
+/* UFFDIO_POISON: access raises SIGBUS, neighbours are unaffected */
+TEST_F(mem, poison)
+{
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ut_poison(self->uffd, self->area + PAGE, PAGE));
+	EXPECT_TRUE(ut_read_sigbus(self->area + PAGE));
+	ASSERT_EQ(0, ut_copy(self->uffd, self->area, self->src, PAGE, 0));
+	EXPECT_FALSE(ut_read_sigbus(self->area));
+	EXPECT_EQ(-EEXIST, ut_poison(self->uffd, self->area, PAGE));
+}
+
+/* Filling beyond i_size fails, and faults there raise SIGBUS */
+TEST_F(mem, beyond_isize)
+{
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, 2 * SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	EXPECT_EQ(-EFAULT, ut_copy(self->uffd, self->area + SIZE, self->src,
+				   PAGE, 0));
+	EXPECT_EQ(-EFAULT, ut_zeropage(self->uffd, self->area + SIZE, PAGE));
+	EXPECT_TRUE(ut_read_sigbus(self->area + SIZE));
+	ASSERT_EQ(0, ut_copy(self->uffd, self->area + SIZE - PAGE,
+			     self->src, PAGE, 0));
+	EXPECT_EQ('A', self->area[SIZE - PAGE]);
+}
+
+/* Punching a hole frees pages, and the next access faults again */
+TEST_F(mem, hole_punch_refaults)
+{
+	struct ut_toucher t;
+
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ut_copy(self->uffd, self->area, self->src, SIZE, 0));
+	ASSERT_EQ(0, fallocate(self->fd, FALLOC_FL_PUNCH_HOLE |
+			       FALLOC_FL_KEEP_SIZE, 0, SIZE));
+	if (variant->flags == MAP_PRIVATE)	/* anonymous copies stay */
+		ASSERT_EQ(0, madvise(self->area, SIZE, MADV_DONTNEED));
+	if (variant->type == MEM_MODULE)
+		EXPECT_EQ(self->pages_before, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+
+	ASSERT_EQ(0, ut_touch_start(&t, self->area, false, 0));
+	expect_fault(_metadata, self->uffd, self->area, 0);
+	ASSERT_EQ(0, ut_copy(self->uffd, self->area, self->src + PAGE, PAGE, 0));
+	EXPECT_EQ('B', ut_touch_join(&t));
+}
+
+/* Page accounting of the module: COPY on a private mapping caches nothing */
+TEST_F(mem, page_count)
+{
+	long base = self->pages_before;
+
+	if (variant->type != MEM_MODULE)
+		SKIP(return, "module memory only");
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ut_copy(self->uffd, self->area, self->src, 4 * PAGE, 0));
+	EXPECT_EQ(base + (variant->flags == MAP_SHARED ? 4 : 0),
+		  ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+	(void)*(volatile char *)(self->alias + 8 * PAGE);
+	EXPECT_EQ(base + (variant->flags == MAP_SHARED ? 5 : 1),
+		  ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+}
+
+/* The staging ioctl puts pages in the cache for MINOR faults */
+TEST_F(mem, stage_ioctl)
+{
+	struct uffd_sample_stage stage = {
+		.offset = 4 * PAGE, .len = 2 * PAGE,
+		.src = (unsigned long)self->src,
+	};
+	struct ut_toucher t;
+	char *page = self->area + 5 * PAGE;
+
+	if (variant->type != MEM_MODULE)
+		SKIP(return, "module memory only");
+	ASSERT_EQ(0, ioctl(self->fd, UFFD_SAMPLE_STAGE, &stage));
+	EXPECT_EQ(self->pages_before + 2, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+	stage.offset = SIZE;
+	EXPECT_EQ(-1, ioctl(self->fd, UFFD_SAMPLE_STAGE, &stage));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MINOR, NULL));
+	ASSERT_EQ(0, ut_touch_start(&t, page, false, 0));
+	expect_fault(_metadata, self->uffd, page, UFFD_PAGEFAULT_FLAG_MINOR);
+	ASSERT_EQ(0, ut_continue(self->uffd, page, PAGE));
+	EXPECT_EQ('B', ut_touch_join(&t));
+
+	/* Staging over a cached, mapped page updates it in place */
+	stage.offset = 5 * PAGE;
+	stage.len = PAGE;
+	stage.src = (unsigned long)self->src + 9 * PAGE;
+	ASSERT_EQ(0, ioctl(self->fd, UFFD_SAMPLE_STAGE, &stage));
+	EXPECT_EQ('J', self->alias[5 * PAGE]);
+	EXPECT_EQ(self->pages_before + 2, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+}
+
+/* The partial provider: MINOR only, the rest is refused */
+FIXTURE(minor_only) {
+	int fd;
+	int uffd;
+	char *area;
+	char *alias;
+};
+
+FIXTURE_SETUP(minor_only)
+{
+	self->fd = ut_module_mem(UFFD_SAMPLE_MINOR_DEV, SIZE);
+	if (self->fd == -ENOENT)
+		SKIP(return, UFFD_SAMPLE_MINOR_DEV " missing: load uffd_sample.ko");
+	ASSERT_LE(0, self->fd);
+	self->area = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->area);
+	self->alias = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->alias);
+	self->uffd = ut_uffd_open();
+	ASSERT_LE(0, self->uffd);
+}
+
+FIXTURE_TEARDOWN(minor_only)
+{
+	if (self->fd < 0)
+		return;
+	close(self->uffd);
+	munmap(self->area, SIZE);
+	munmap(self->alias, SIZE);
+	close(self->fd);
+}
+
+TEST_F(minor_only, modes)
+{
+	for (__u64 mode = 1; mode < 8; mode++) {
+		__u64 ioctls = 0;
+		int ret = ut_register(self->uffd, self->area, SIZE, mode,
+				      &ioctls);
+
+		if (mode != UFFDIO_REGISTER_MODE_MINOR) {
+			EXPECT_EQ(-EINVAL, ret) TH_LOG("mode %llu", mode);
+			continue;
+		}
+		ASSERT_EQ(0, ret);
+		EXPECT_EQ((1ULL << _UFFDIO_CONTINUE) | UT_WAKE, ioctls);
+		ASSERT_EQ(0, ut_unregister(self->uffd, self->area, SIZE));
+	}
+}
+
+TEST_F(minor_only, continue_only)
+{
+	char buf[PAGE] = { 0 };
+	struct ut_toucher t;
+
+	self->alias[0] = 'k';
+	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
+				 UFFDIO_REGISTER_MODE_MINOR, NULL));
+	/* Undeclared ioctls fail, even on a range registered for MINOR */
+	EXPECT_EQ(-EINVAL, ut_copy(self->uffd, self->area + PAGE, buf, PAGE, 0));
+	EXPECT_EQ(-EINVAL, ut_zeropage(self->uffd, self->area + PAGE, PAGE));
+	EXPECT_EQ(-EINVAL, ut_poison(self->uffd, self->area + PAGE, PAGE));
+
+	ASSERT_EQ(0, ut_touch_start(&t, self->area, false, 0));
+	expect_fault(_metadata, self->uffd, self->area,
+		     UFFD_PAGEFAULT_FLAG_MINOR);
+	ASSERT_EQ(0, ut_continue(self->uffd, self->area, PAGE));
+	EXPECT_EQ('k', ut_touch_join(&t));
+	/* Absent pages are not MINOR faults: the provider allocates them */
+	EXPECT_EQ(0, self->area[PAGE]);
+}
+
+/*
+ * Memory objects and their mappings pin the module, and their pages are
+ * freed with the last of them.
+ */
+TEST(lifecycle)
+{
+	long base = ut_nr_pages(UFFD_SAMPLE_NR_PAGES);
+	char *area;
+	int fd;
+
+	if (base < 0)
+		SKIP(return, "uffd_sample is not loaded");
+	fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+	ASSERT_LE(0, fd);
+	area = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	for (int i = 0; i < NPAGES; i++)
+		area[i * PAGE] = i;
+	EXPECT_EQ(base + NPAGES, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+
+	/* The file pins the module */
+	EXPECT_EQ(-1, syscall(__NR_delete_module, "uffd_sample", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	/* So does a mapping alone */
+	close(fd);
+	EXPECT_EQ(-1, syscall(__NR_delete_module, "uffd_sample", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(base + NPAGES, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+	EXPECT_EQ(NPAGES - 1, area[(NPAGES - 1) * PAGE]);
+
+	munmap(area, SIZE);
+	EXPECT_EQ(base, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+}
+
+TEST_HARNESS_MAIN
