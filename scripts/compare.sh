@@ -2,7 +2,8 @@
 # Turn plan runs into check results: RESULTS_DIR/<entry>.txt for each plan entry of the patched
 # run, with PASS/FAIL/SKIP lines for the patched kernel, and boot-<run>.txt from each run's verdict.
 # Entries that print uffd-unit-tests lines ("Testing <case>... done|skipped [reason: ..]|failed
-# [reason: ..]") count per case, others by exit status (0 pass, 4 = KSFT_SKIP skip, else fail).
+# [reason: ..]") or TAP lines ("ok N name [# SKIP why]", "not ok N name") count per case,
+# others by exit status (0 pass, 4 = KSFT_SKIP skip, else fail).
 # With a stock run, whatever passes on stock but not on patched fails. Prints a side-by-side table.
 # usage: compare.sh RESULTS_DIR PATCHED_RUN [STOCK_RUN]
 set -euo pipefail
@@ -28,6 +29,19 @@ k == "plan" { if ($1 != "" && $1 !~ /^#/) entries[n++] = $1; next }
 }
 e == "" { next }
 /^Userfaults unit tests: pass=/ { summ[k, e] = $0 }
+# TAP (kselftest_harness, the fuzzer): "ok N name", "ok N name # SKIP why", "not ok N name"
+/^(not )?ok [0-9]+ / {
+	c = $0; st = "pass"; why = ""
+	if (sub(/^not /, "", c)) st = "fail"
+	sub(/^ok [0-9]+ /, "", c)
+	if (match(c, / # [Ss][Kk][Ii][Pp]/)) {
+		why = substr(c, RSTART + RLENGTH); sub(/^ +/, "", why); c = substr(c, 1, RSTART - 1)
+		if (st == "pass") st = "skip"
+	}
+	pend = c; tap[e] = 1
+	if (!((e, pend) in seen)) { seen[e, pend] = 1; cases[e, ncase[e]++] = pend }
+	setcase(st, why); next
+}
 {
 	rest = $0
 	if (match($0, /^Testing .*\.\.\. /)) {
@@ -67,7 +81,12 @@ END {
 			}
 			# the run itself: finished, and its own totals agree with the lines we parsed
 			want = sprintf("pass=%d, skip=%d, fail=%d", n3["p", e, "pass"], n3["p", e, "skip"], n3["p", e, "fail"])
-			if (!(("p", e) in summ)) emit("FAIL", e ": no final pass=/skip=/fail= line: it did not finish")
+			if (tap[e]) {
+				# TAP: the exit status must agree with the cases
+				if (!(("p", e) in rc)) emit("FAIL", e ": did not finish")
+				else if ((rc["p", e] != 0) != (n3["p", e, "fail"] > 0)) emit("FAIL", e ": exit status " rc["p", e] " with " want)
+				else emit("PASS", e ": complete (" want ")")
+			} else if (!(("p", e) in summ)) emit("FAIL", e ": no final pass=/skip=/fail= line: it did not finish")
 			else if (index(summ["p", e], want) == 0) emit("FAIL", e ": parsed " want " but it printed: " summ["p", e])
 			else if (!(("p", e) in rc) || rc["p", e] != (n3["p", e, "fail"] ? 1 : 0)) emit("FAIL", e ": exit status " rc["p", e])
 			else emit("PASS", e ": complete (" want ")")
