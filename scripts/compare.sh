@@ -38,15 +38,12 @@ e == "" { next }
 		why = substr(c, RSTART + RLENGTH); sub(/^ +/, "", why); c = substr(c, 1, RSTART - 1)
 		if (st == "pass") st = "skip"
 	}
-	pend = c; tap[e] = 1
-	if (!((e, pend) in seen)) { seen[e, pend] = 1; cases[e, ncase[e]++] = pend }
-	setcase(st, why); next
+	tap[e] = 1; startcase(c); setcase(st, why); next
 }
 {
 	rest = $0
 	if (match($0, /^Testing .*\.\.\. /)) {
-		pend = substr($0, 9, RLENGTH - 12)
-		if (!((e, pend) in seen)) { seen[e, pend] = 1; cases[e, ncase[e]++] = pend }
+		startcase(substr($0, 9, RLENGTH - 12))
 		rest = substr($0, RLENGTH + 1)
 	}
 	if (pend == "") next
@@ -55,6 +52,7 @@ e == "" { next }
 	else if (rest ~ /^failed \[reason: /) setcase("fail", reason(rest))
 }
 function reason(s) { sub(/^[a-z]+ \[reason: /, "", s); sub(/\]$/, "", s); return s }
+function startcase(c) { pend = c; if (!((e, c) in seen)) { seen[e, c] = 1; cases[e, ncase[e]++] = c } }
 function setcase(st, why) { res[k, e, pend] = st; why_[k, e, pend] = why; pend = "" }
 function died() { if (pend != "") setcase("fail", "no result: the guest died in this case") }
 
