@@ -76,6 +76,16 @@ static const struct vm_uffd_ops uffd_bad_pagecache_no_add = {
 	.uffd_copy	= uffd_pagecache_copy,
 };
 
+/*
+ * Declares WP unconditionally, where a real provider would declare it only
+ * if IS_ENABLED(CONFIG_PTE_MARKER_UFFD_WP), as uffd_sample does: without the
+ * markers, core mm cannot keep the WP bit of a page that is not mapped.
+ */
+static const struct vm_uffd_ops uffd_wp_only = {
+	.uffd_features	= VM_UFFD_WP,
+	.uffd_ioctls	= BIT(_UFFDIO_WRITEPROTECT),
+};
+
 #define UFFD_BAD_VM_OPS(table) \
 	{ .fault = uffd_sample_fault, .userfaultfd_ops = (table) }
 
@@ -97,6 +107,9 @@ static const struct vm_operations_struct uffd_bad_vm_ops[] = {
 
 static_assert(ARRAY_SIZE(uffd_bad_vm_ops) == UFFD_BAD_NR);
 
+static const struct vm_operations_struct uffd_wp_only_vm_ops =
+	UFFD_BAD_VM_OPS(&uffd_wp_only);
+
 static long uffd_bad_ops_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -114,6 +127,9 @@ static long uffd_bad_ops_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case UFFD_GOOD_MINOR:
 		vm_ops = &uffd_sample_minor_vm_ops;
+		break;
+	case UFFD_WP_ONLY:
+		vm_ops = &uffd_wp_only_vm_ops;
 		break;
 	default:
 		return -EINVAL;

@@ -5,7 +5,8 @@
  * UFFD_BAD_OPS_CREATE on /dev/uffd_bad_ops creates a memory object of
  * UFFD_BAD_OPS_SIZE bytes whose mappings carry the vm_uffd_ops table
  * number (unsigned long)arg: one deliberately malformed table per rule that
- * core mm checks at UFFDIO_REGISTER, then good ones.
+ * core mm checks at UFFDIO_REGISTER, then good ones, then one that is good
+ * only if the kernel has CONFIG_PTE_MARKER_UFFD_WP.
  */
 #ifndef _UAPI_UFFD_BAD_OPS_H
 #define _UAPI_UFFD_BAD_OPS_H
@@ -31,6 +32,8 @@ enum uffd_bad_ops_table {
 	/* The module's good tables: those of uffd_sample */
 	UFFD_GOOD = UFFD_BAD_NR,	/* MISSING, MINOR and WP */
 	UFFD_GOOD_MINOR,		/* MINOR only */
+	/* WP only: good with PTE markers, refused without them */
+	UFFD_WP_ONLY,
 	UFFD_BAD_OPS_NR_TABLES,
 };
 

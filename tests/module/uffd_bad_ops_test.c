@@ -110,6 +110,25 @@ static int kmsg_count(int fd, const char *needle, const char *reason,
 	return n;
 }
 
+/*
+ * Expect table @name to have been refused and logged exactly once since
+ * kmsg_open(), with @reason; say so in the test output.
+ */
+static void expect_logged_once(struct __test_metadata *_metadata, int kmsg,
+			       const char *name, const char *reason)
+{
+	char needle[128];
+	int n, with_reason;
+
+	snprintf(needle, sizeof(needle), "refusing vm_uffd_ops %s ", name);
+	n = kmsg_count(kmsg, needle, reason, &with_reason);
+	EXPECT_EQ(1, n) TH_LOG("%s logged %d times", name, n);
+	EXPECT_EQ(1, with_reason) TH_LOG("%s: no \"%s\"", name, reason);
+	if (n == 1 && with_reason == 1)
+		ksft_print_msg("refused and logged once: %s (%s)\n", name,
+			       reason);
+}
+
 TEST(malformed_tables)
 {
 	int tried = 0;
@@ -118,15 +137,12 @@ TEST(malformed_tables)
 		SKIP(return, UFFD_BAD_OPS_DEV " missing: load uffd_bad_ops.ko");
 
 	for (int i = 0; i < UFFD_BAD_NR; i++) {
-		char needle[128];
-		int kmsg, uffd, fd, n, with_reason;
+		int kmsg, uffd, fd;
 		char *area;
 		__u64 modes[] = { tables[i].mode, UFFDIO_REGISTER_MODE_MINOR |
 				  UFFDIO_REGISTER_MODE_MISSING |
 				  UFFDIO_REGISTER_MODE_WP };
 
-		snprintf(needle, sizeof(needle), "refusing vm_uffd_ops %s ",
-			 tables[i].name);
 		kmsg = kmsg_open();
 		ASSERT_LE(0, kmsg);
 		area = bad_ops_map(i, &fd);
@@ -144,14 +160,8 @@ TEST(malformed_tables)
 						       modes[m], NULL))
 				TH_LOG("%s", tables[i].name);
 
-		n = kmsg_count(kmsg, needle, tables[i].reason, &with_reason);
-		EXPECT_EQ(1, n) TH_LOG("%s logged %d times", tables[i].name, n);
-		EXPECT_EQ(1, with_reason)
-			TH_LOG("%s: no \"%s\"", tables[i].name,
-			       tables[i].reason);
-		if (n == 1 && with_reason == 1)
-			ksft_print_msg("refused and logged once: %s (%s)\n",
-				       tables[i].name, tables[i].reason);
+		expect_logged_once(_metadata, kmsg, tables[i].name,
+				   tables[i].reason);
 
 		close(uffd);
 		munmap(area, UFFD_BAD_OPS_SIZE);
@@ -171,6 +181,7 @@ TEST(good_tables)
 	char *area, *alias;
 	char src[PAGE];
 	__u64 ioctls = 0;
+	bool markers = ut_has_wp_markers();
 
 	if (access(UFFD_BAD_OPS_DEV, F_OK))
 		SKIP(return, UFFD_BAD_OPS_DEV " missing: load uffd_bad_ops.ko");
@@ -179,13 +190,24 @@ TEST(good_tables)
 	uffd = ut_uffd_open();
 	ASSERT_LE(0, uffd);
 
+	/* uffd_sample declares WP only where the kernel has PTE markers */
 	area = bad_ops_map(UFFD_GOOD, &fd);
 	ASSERT_NE(NULL, area);
-	ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
-				 UFFDIO_REGISTER_MODE_MISSING |
-				 UFFDIO_REGISTER_MODE_MINOR |
-				 UFFDIO_REGISTER_MODE_WP, &ioctls));
-	EXPECT_EQ(UT_ALL_IOCTLS | UT_WAKE, ioctls);
+	if (markers) {
+		ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					 UFFDIO_REGISTER_MODE_MISSING |
+					 UFFDIO_REGISTER_MODE_MINOR |
+					 UFFDIO_REGISTER_MODE_WP, &ioctls));
+		EXPECT_EQ(UT_ALL_IOCTLS | UT_WAKE, ioctls);
+	} else {
+		EXPECT_EQ(-EINVAL, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					       UFFDIO_REGISTER_MODE_WP, NULL));
+		ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					 UFFDIO_REGISTER_MODE_MISSING |
+					 UFFDIO_REGISTER_MODE_MINOR, &ioctls));
+		EXPECT_EQ((UT_ALL_IOCTLS | UT_WAKE) &
+			  ~(1ULL << _UFFDIO_WRITEPROTECT), ioctls);
+	}
 	memset(src, 'g', PAGE);
 	EXPECT_EQ(0, ut_copy(uffd, area, src, PAGE, 0));
 	EXPECT_EQ(0, ut_zeropage(uffd, area + PAGE, PAGE));
@@ -217,6 +239,49 @@ TEST(good_tables)
 
 	EXPECT_EQ(0, kmsg_count(kmsg, "refusing vm_uffd_ops", NULL,
 				&with_reason));
+	close(uffd);
+	close(kmsg);
+}
+
+/*
+ * A table declaring WP is refused if the kernel has no PTE markers to keep
+ * the WP bit of unmapped pages; with them, the same table is good.
+ */
+TEST(wp_needs_pte_markers)
+{
+	const char *reason = "WP without CONFIG_PTE_MARKER_UFFD_WP";
+	int kmsg, uffd, fd, with_reason;
+	__u64 ioctls = 0;
+	char *area;
+
+	if (access(UFFD_BAD_OPS_DEV, F_OK))
+		SKIP(return, UFFD_BAD_OPS_DEV " missing: load uffd_bad_ops.ko");
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	uffd = ut_uffd_open();
+	ASSERT_LE(0, uffd);
+	area = bad_ops_map(UFFD_WP_ONLY, &fd);
+	ASSERT_NE(NULL, area);
+	area[0] = 'w';
+
+	if (ut_has_wp_markers()) {
+		ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					 UFFDIO_REGISTER_MODE_WP, &ioctls));
+		EXPECT_EQ((1ULL << _UFFDIO_WRITEPROTECT) | UT_WAKE, ioctls);
+		EXPECT_EQ(0, ut_writeprotect(uffd, area, PAGE, true));
+		EXPECT_EQ(0, ut_writeprotect(uffd, area, PAGE, false));
+		EXPECT_EQ(0, kmsg_count(kmsg, "refusing vm_uffd_ops", NULL,
+					&with_reason));
+		ksft_print_msg("PTE markers: uffd_wp_only accepted\n");
+	} else {
+		for (int i = 0; i < 2; i++)
+			EXPECT_EQ(-EINVAL,
+				  ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					      UFFDIO_REGISTER_MODE_WP, NULL));
+		expect_logged_once(_metadata, kmsg, "uffd_wp_only", reason);
+	}
+	munmap(area, UFFD_BAD_OPS_SIZE);
+	close(fd);
 	close(uffd);
 	close(kmsg);
 }

@@ -106,9 +106,18 @@ static void expect_fault(struct __test_metadata *_metadata, int uffd,
 /* The ioctls reported are the declaration plus WAKE, for every mode */
 TEST_F(mem, register_ioctls)
 {
+	bool markers = ut_has_wp_markers();
+
 	for (__u64 mode = 1; mode < 8; mode++) {
 		__u64 ioctls = 0;
 
+		/* Without PTE markers, WP is refused and the rest is offered */
+		if (!markers && (mode & UFFDIO_REGISTER_MODE_WP)) {
+			EXPECT_EQ(-EINVAL, ut_register(self->uffd, self->area,
+						       SIZE, mode, NULL))
+				TH_LOG("mode %llu", mode);
+			continue;
+		}
 		ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE, mode,
 					 &ioctls)) TH_LOG("mode %llu", mode);
 		EXPECT_EQ(ut_expected_ioctls(UT_ALL_IOCTLS, mode), ioctls)
@@ -208,6 +217,11 @@ TEST_F(mem, wp)
 	struct ut_toucher t;
 	char *page = self->area + 2 * PAGE;
 
+	if (!ut_has_wp_markers()) {
+		ASSERT_EQ(-EINVAL, ut_register(self->uffd, self->area, SIZE,
+					       UFFDIO_REGISTER_MODE_WP, NULL));
+		SKIP(return, "no PTE markers: WP refused, as it must be");
+	}
 	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
 				 UFFDIO_REGISTER_MODE_MISSING |
 				 UFFDIO_REGISTER_MODE_WP, NULL));

@@ -103,6 +103,24 @@ static inline int ut_uffd_open(void)
 	return uffd;
 }
 
+/*
+ * Whether the kernel has CONFIG_PTE_MARKER_UFFD_WP, without which it offers
+ * WP on no memory but anonymous: UFFDIO_API then lacks
+ * UFFD_FEATURE_WP_HUGETLBFS_SHMEM.
+ */
+static inline bool ut_has_wp_markers(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	bool ret;
+
+	ret = uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api) &&
+	      (api.features & UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
+	if (uffd >= 0)
+		close(uffd);
+	return ret;
+}
+
 /* Register [@addr, @addr + @len) in @mode; 0 or -errno */
 static inline int ut_register(int uffd, void *addr, size_t len, __u64 mode,
 			      __u64 *ioctls)
