@@ -19,30 +19,54 @@ B            := $(CURDIR)/build
 JOBS         := $(shell echo $$(( $$(nproc) + 1 )))
 TREE_stock   := $(B)/linux-stock
 TREE_patched := $(B)/linux
+# Two more builds of the patched tree for `make check`: KASAN, lockdep and the mm debug
+# checks (debug), and without PTE markers for uffd-wp (nomarker)
+TREE_debug      := $(B)/linux
+EXTRA_debug     := config/debug.config
+TREE_nomarker   := $(B)/linux
+EXTRA_nomarker  := config/nomarker.config
+# `make bench` compares stock and patched built without the debugging (config/bench.config)
+TREE_bench-stock    := $(TREE_stock)
+TREE_bench-patched  := $(TREE_patched)
+EXTRA_bench-stock   := config/bench.config
+EXTRA_bench-patched := config/bench.config
+REPS ?= 5
 KMAKE         = $(MAKE) -C $(TREE_$*) O=$(B)/out-$* ARCH=x86_64 -j$(JOBS)
 BZIMAGE       = $(B)/out-$1/arch/x86/boot/bzImage
 
 # What the guest of each kernel runs for `make check` ("name command..." lines, see
 # guest/check.plan) and which files its initramfs carries in /root. Module tests go here.
-CHECK_PLAN_stock    := guest/check.plan
+CHECK_PLAN_stock    := guest/check.plan guest/check-bench.plan
 CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan
-GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress
-GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(MODULE_FILES)
+CHECK_PLAN_debug    := guest/check.plan guest/check-module.plan
+CHECK_PLAN_nomarker := guest/check-nomarker.plan
+GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench
+GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(B)/guest/uffd_bench \
+                       $(MODULE_FILES)
+GUEST_FILES_debug    = $(B)/out-debug/uffd-unit-tests $(B)/out-debug/uffd-stress $(B)/guest/uffd_bench \
+                       $(MODULE_PROGS) \
+                       $(call MODULES_FOR,debug)
+GUEST_FILES_nomarker = $(B)/out-nomarker/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker)
 
 # The reference module, its tests, the demo and the fuzzer: built against the patched kernel.
-MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko \
-	$(addprefix tests/module/,uffd_module_test uffd_bad_ops_test uffd-unit-tests-module \
+# The programs run on every patched build; the modules are built again for the debug and
+# nomarker kernels (build/mod-<kernel>), whose structure layouts differ.
+MODULE_PROGS = $(addprefix tests/module/,uffd_module_test uffd_bad_ops_test uffd-unit-tests-module \
 	uffd-stress-module) demo/lazy_restore $(B)/guest/uffd_fuzz
+MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko $(MODULE_PROGS)
+MODULES_FOR  = $(B)/mod-$1/module/uffd_sample.ko $(B)/mod-$1/tests/module/uffd_bad_ops.ko
 
 # Checks of `make check`: each writes build/results/<name>.txt with PASS/FAIL/SKIP lines,
 # scripts/summary.sh totals them. Add a check by appending a target here.
-CHECKS := check-uffd check-series
+CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-series
 
-.PHONY: help setup tree export kernel check run quick shell vm-exec module module-files clean results-clean $(CHECKS)
+.PHONY: help setup tree export kernel check run bench quick shell vm-exec module module-files clean \
+	results-clean $(CHECKS)
 
 help:
 	@echo "make check    build stock + patched kernels, run the uffd selftests on both, compare"
 	@echo "make run      build and boot the patched kernel, run the demo"
+	@echo "make bench    userfault round trips and UFFDIO_COPY throughput, stock vs patched [REPS=5]"
 	@echo "make setup    install missing Debian packages"
 	@echo "make tree     prepare build/linux (series) and build/linux-stock from linux-source-6.12"
 	@echo "make export   write the commits baseline..series of build/linux to patches/"
@@ -65,8 +89,8 @@ export:
 # ---- kernels: build/out-stock from build/linux-stock, build/out-patched from build/linux
 
 # Reconfigure only when the fragment changes; kbuild itself follows Kconfig edits.
-$(B)/out-%/.config-stamp: config/uffd.config scripts/config.sh | tree
-	scripts/config.sh $(TREE_$*) $(B)/out-$*
+$(B)/out-%/.config-stamp: config/uffd.config $$(EXTRA_$$*) scripts/config.sh | tree
+	scripts/config.sh $(TREE_$*) $(B)/out-$* $(EXTRA_$*)
 	touch $@
 
 # kbuild decides what is stale; the headers are for the selftests.
@@ -100,7 +124,9 @@ $(B)/guest/qemu-exit: guest/qemu-exit.c
 
 # The kernel comes first: it installs the headers the selftests are built against.
 guest-%: kernel-% $(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress $(B)/guest/qemu-exit ;
+guest-stock guest-patched: $(B)/guest/uffd_bench
 guest-patched: module-files
+guest-debug guest-nomarker: guest-%: module-files modules-% $(B)/guest/uffd_bench
 
 # kbuild and the sub-makes decide what is stale, as for the kernel.
 PHDR = $(B)/out-patched/usr/include
@@ -109,6 +135,23 @@ module-files: kernel-patched
 	+$(MAKE) -C tests/module KDIR=$(B)/out-patched KSRC=$(TREE_patched) HDR=$(PHDR)
 	+$(MAKE) -C demo HDR=$(PHDR)
 	+$(MAKE) $(B)/guest/uffd_fuzz
+
+# The benchmark runs on both kernels: built against the UAPI headers of the stock tree, which
+# the series does not change (headers_install needs no configuration).
+$(B)/uapi/usr/include/linux/userfaultfd.h: | tree
+	+$(MAKE) -s -C $(TREE_stock) O=$(B)/uapi ARCH=x86_64 headers_install
+
+$(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
+	mkdir -p $(@D)
+	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include -I module -o $@ $< -lpthread
+
+# The two modules for another build of the patched tree, from a copy of their sources
+modules-%: kernel-%
+	mkdir -p $(B)/mod-$*/module $(B)/mod-$*/tests/module
+	cp -p module/Kbuild module/uffd_sample.[ch] $(B)/mod-$*/module/
+	cp -p tests/module/Kbuild tests/module/uffd_bad_ops.[ch] $(B)/mod-$*/tests/module/
+	+$(MAKE) -C $(B)/out-$* M=$(B)/mod-$*/module modules
+	+$(MAKE) -C $(B)/out-$* M=$(B)/mod-$*/tests/module modules
 
 $(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/userfaultfd.h
 	mkdir -p $(@D)
@@ -123,6 +166,7 @@ boot = mkdir -p $(B)/runs/$2 && cat $3 >$(B)/runs/$2/plan && \
 # ---- make check
 
 check: setup tree results-clean $(CHECKS)
+	@scripts/counts.sh $(B) $(addprefix $(B)/runs/check-,stock patched debug nomarker)
 	@scripts/summary.sh $(B)/results
 
 results-clean:
@@ -138,10 +182,41 @@ boot-check-patched: export TIMEOUT := 900
 check-uffd: boot-check-stock boot-check-patched
 	@scripts/compare.sh $(B)/results $(B)/runs/check-patched $(B)/runs/check-stock
 
+# One repetition of the benchmark with tiny sizes ran in both check boots (guest/check.plan):
+# the table must still come out of it, so that `make bench` does not rot.
+check-bench: check-uffd
+	@echo "== bench smoke: the table from the uffd-bench-smoke runs of check-stock and check-patched"
+	@if scripts/bench-report.sh $(B)/results/bench-smoke-table.txt $(B)/runs/check-stock $(B)/runs/check-patched; then \
+		cat $(B)/results/bench-smoke-table.txt; \
+		echo "PASS bench smoke: table of $$(grep -c 'rt/s\|GB/s' $(B)/results/bench-smoke-table.txt) measurements" \
+		>$(B)/results/bench-smoke.txt; \
+	else echo "FAIL bench smoke: no table (see above)" >$(B)/results/bench-smoke.txt; fi
+
+# Sparse on the files the series touches, stock against patched, and on our modules.
+check-sparse: kernel-stock kernel-patched
+	@echo "== sparse (make C=2) on the files the series touches"
+	@scripts/check-sparse.sh $(B) $(B)/results/sparse.txt
+
+# All the patched suites again under KASAN, lockdep, DEBUG_VM and DEBUG_PAGEALLOC
+# (config/debug.config); its console is scanned like the others.
+boot-check-debug: export TIMEOUT := 1800
+check-debug: boot-check-debug
+	@TAG=debug scripts/compare.sh $(B)/results $(B)/runs/check-debug
+
+check-nomarker: boot-check-nomarker
+	@TAG=nomarker scripts/compare.sh $(B)/results $(B)/runs/check-nomarker
+
 # Every commit of the series builds alone (also without userfaultfd) and is checkpatch-clean.
 check-series: tree
 	@echo "== series: each commit built in build/linux-series"
 	@scripts/check-series.sh $(TREE_patched) $(B) $(B)/results/series.txt
+
+# ---- make bench: interleaved boots of the non-debug stock and patched kernels
+
+bench: setup tree kernel-bench-stock kernel-bench-patched modules-bench-patched $(B)/guest/uffd_bench \
+       $(B)/guest/qemu-exit
+	@mkdir -p $(B)/bench
+	@scripts/bench.sh $(B) $(REPS)
 
 # ---- developer loop
 
@@ -183,7 +258,7 @@ module: kernel-patched
 	+$(MAKE) -C $(B)/out-patched M=$(abspath $(M)) modules
 
 clean:
-	rm -rf $(B)/out-stock $(B)/out-patched $(B)/out-series-* $(B)/guest $(B)/runs $(B)/results*
+	rm -rf $(B)/out-* $(B)/mod-* $(B)/sparse $(B)/uapi $(B)/bench $(B)/guest $(B)/runs $(B)/results*
 	-$(MAKE) -C module clean KDIR=$(B)/out-patched >/dev/null 2>&1
 	-$(MAKE) -C tests/module clean KDIR=$(B)/out-patched >/dev/null 2>&1
 	-$(MAKE) -C demo clean >/dev/null 2>&1

@@ -5,7 +5,8 @@
 # usage: boot.sh KERNEL INITRAMFS RUN_DIR
 # env:   TIMEOUT seconds (default 300, 0 = none)  MEM (default 2G)
 #        ACCEL: QEMU -accel value (default tcg,thread=single; kvm uses -cpu host)
-#        APPEND extra kernel arguments  STREAM=1 print the results port live
+#        APPEND extra kernel arguments  QEMU_ARGS extra QEMU arguments (split on spaces)
+#        STREAM=1 print the results port live
 #        INTERACTIVE=1 console on this terminal (Ctrl-A X quits QEMU)
 # exit:  0 plan passed, 1 some plan command failed, 2 crash, hang or bad console
 set -euo pipefail
@@ -27,6 +28,8 @@ qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m "${MEM:-2G}"
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 oops=panic ${APPEND:-}"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+# shellcheck disable=SC2206 # word splitting of QEMU_ARGS is what it is for
+qemu+=(${QEMU_ARGS:-})
 
 if [ -n "${INTERACTIVE:-}" ]; then
 	set +e

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
 # on its own (workbench config, and with CONFIG_USERFAULTFD=n) without compiler warnings, passes
-# checkpatch --strict with no error, warning or check, and at the tip the userfaultfd core calls
-# no shmem_ function. Commits are built in order in one worktree, so each build is incremental.
+# checkpatch --strict with no error, warning or check; the tip also builds without shmem/tmpfs
+# and without hugetlbfs (make check boots it without PTE markers), and its userfaultfd core
+# calls no shmem_ function. Commits are built in order in one worktree: builds are incremental.
 # usage: check-series.sh TREE BUILD_DIR RESULTS_FILE
 set -euo pipefail
 tree=$1 b=$2 results=$3
@@ -20,8 +21,24 @@ commits=$(git -C "$tree" rev-list --reverse baseline..series)
 # Two configurations: the workbench's, and the same without userfaultfd (PTE markers for
 # uffd-wp depend on it). The series does not touch Kconfig, so any checkout configures alike.
 printf '# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n' >"$b/nouffd.config"
+printf '# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n' >"$b/noshmem.config"
+printf '# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n' >"$b/nohugetlbfs.config"
 "$here/config.sh" "$wt" "$b/out-series-uffd" >/dev/null
 "$here/config.sh" "$wt" "$b/out-series-nouffd" "$b/nouffd.config" >/dev/null
+
+# build NAME CONFIG: vmlinux of the worktree's checkout in build/out-series-CONFIG
+build() {
+	local log=$b/out-series-$2/build.log
+	if ! make -C "$wt" O="$b/out-series-$2" ARCH=x86_64 -j"$jobs" vmlinux >"$log" 2>&1; then
+		fail "$1: does not build ($2 config)"
+		grep -E 'error:' "$log" | sed 's/^/    /' | head -20
+	elif grep -q 'warning:' "$log"; then
+		fail "$1: builds with warnings ($2 config)"
+		grep -E 'warning:' "$log" | sed 's/^/    /' | head -20
+	else
+		pass "$1: builds ($2 config)"
+	fi
+}
 
 n=0
 for c in $commits; do
@@ -39,18 +56,14 @@ for c in $commits; do
 		grep -E '^(ERROR|WARNING|CHECK):' <<<"$cp" | sed 's/^/    /' | head -20
 	fi
 
-	for cfg in uffd nouffd; do
-		log=$b/out-series-$cfg/build.log
-		if ! make -C "$wt" O="$b/out-series-$cfg" ARCH=x86_64 -j"$jobs" vmlinux >"$log" 2>&1; then
-			fail "$name: does not build ($cfg config)"
-			grep -E 'error:' "$log" | sed 's/^/    /' | head -20
-		elif grep -q 'warning:' "$log"; then
-			fail "$name: builds with warnings ($cfg config)"
-			grep -E 'warning:' "$log" | sed 's/^/    /' | head -20
-		else
-			pass "$name: builds ($cfg config)"
-		fi
-	done
+	build "$name" uffd
+	build "$name" nouffd
+done
+
+# The tip without the memory types that provide vm_uffd_ops in the kernel
+for cfg in noshmem nohugetlbfs; do
+	"$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
+	build "tip" "$cfg"
 done
 
 # The point of the series: core userfaultfd code no longer reaches into shmem.

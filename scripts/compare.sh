@@ -6,6 +6,8 @@
 # others by exit status (0 pass, 4 = KSFT_SKIP skip, else fail).
 # With a stock run, whatever passes on stock but not on patched fails. Prints a side-by-side table.
 # usage: compare.sh RESULTS_DIR PATCHED_RUN [STOCK_RUN]
+# env:   TAG names another build of the patched tree: results go to TAG-<entry>.txt, lines
+#        read "PASS TAG <entry>: ..."
 set -euo pipefail
 out=$1 patched=$2 stock=${3:-}
 mkdir -p "$out"
@@ -16,7 +18,7 @@ for run in "$patched" $stock; do
 done
 log() { [ -f "$1/results.log" ] && echo "$1/results.log" || echo /dev/null; }
 
-awk -v out="$out" -v planf="$patched/plan" -v stockf="${stock:+$(log "$stock")}" \
+awk -v out="$out" -v tag="${TAG:+$TAG }" -v ftag="${TAG:+$TAG-}" -v planf="$patched/plan" -v stockf="${stock:+$(log "$stock")}" \
     -v havestock="${stock:+1}" '
 FNR == 1 { died(); k = (FILENAME == planf) ? "plan" : (FILENAME == stockf) ? "s" : "p"; e = "" }
 { sub(/\r$/, "") }
@@ -56,7 +58,7 @@ function startcase(c) { pend = c; if (!((e, c) in seen)) { seen[e, c] = 1; cases
 function setcase(st, why) { res[k, e, pend] = st; why_[k, e, pend] = why; pend = "" }
 function died() { if (pend != "") setcase("fail", "no result: the guest died in this case") }
 
-function emit(verdict, text) { print verdict " " text > file; cnt[verdict]++ }
+function emit(verdict, text) { print verdict " " tag text > file; cnt[verdict]++ }
 function cell(k, e) { return (k, e) in tally ? tally[k, e] : "   -    -    -" }
 function count(k, e, st) { n3[k, e, st]++; tally[k, e] = sprintf("%4d %4d %4d", n3[k, e, "pass"], n3[k, e, "skip"], n3[k, e, "fail"]) }
 
@@ -65,7 +67,7 @@ END {
 	printf "%-24s%s%17s\n%-24s%s%17s\n", "", havestock ? sprintf("%17s", "stock   ") : "", "patched   ",
 	       "suite", havestock ? "   pass skip fail" : "", "pass skip fail"
 	for (i = 0; i < n; i++) {
-		e = entries[i]; file = out "/" e ".txt"
+		e = entries[i]; file = out "/" ftag e ".txt"
 		if (ncase[e]) {
 			for (j = 0; j < ncase[e]; j++) {
 				c = cases[e, j]; p = res["p", e, c]; s = res["s", e, c]

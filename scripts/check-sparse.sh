@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Run sparse (make C=2) on every C file the series touches, in the stock and patched builds,
+# and fail on any warning the patched file has that the stock file does not (compared by
+# message, without line numbers, which the series shifts). The reference module and the
+# malformed-provider module must have no sparse warning at all.
+# usage: check-sparse.sh BUILD_DIR RESULTS_FILE
+set -euo pipefail
+b=$1 results=$2
+top=$(dirname "$(realpath "$0")")/..
+: >"$results"
+pass() { echo "PASS sparse: $*" >>"$results"; echo "PASS sparse: $*"; }
+fail() { echo "FAIL sparse: $*" >>"$results"; echo "FAIL sparse: $*"; }
+command -v sparse >/dev/null || { fail "sparse is not installed (make setup installs it)"; exit 0; }
+
+# "path:line:col: warning: text" -> "path: warning: text", paths relative to the tree
+warnings() {
+	grep -E ': (warning|error):' | sed -E "s#^$1/##; s#^([^:]+):[0-9]+:[0-9]+:#\1:#" | sort || true
+}
+sparse_files() {	# TREE OUT OBJ...
+	local tree=$1 out=$2; shift 2
+	make -s -C "$tree" O="$out" ARCH=x86_64 C=2 "$@" 2>&1 | warnings "$tree"
+}
+
+files=$(git -C "$b/linux" diff --name-only baseline..series -- '*.c')
+for f in $files; do
+	# all of one object's warnings, also those sparse places in a header the file includes
+	stock=$(sparse_files "$b/linux-stock" "$b/out-stock" "${f%.c}.o")
+	patched=$(sparse_files "$b/linux" "$b/out-patched" "${f%.c}.o")
+	new=$(comm -13 <(echo "$stock") <(echo "$patched") | sed '/^$/d')
+	if [ -z "$new" ]; then
+		pass "$f: no warning that stock does not have ($(grep -c . <<<"$patched" || true) on both)"
+	else
+		fail "$f: $(wc -l <<<"$new") new warning(s)"; sed 's/^/    /' <<<"$new"
+	fi
+done
+
+# Our modules: built again with sparse in a copy, so their own build folders stay as they are
+for m in module/uffd_sample.c tests/module/uffd_bad_ops.c; do
+	d=$b/sparse/$(dirname "$m")
+	mkdir -p "$d" "$b/sparse/module"
+	cp "$top"/module/uffd_sample.[ch] "$b/sparse/module/"
+	cp "$top/$m" "$top/$(dirname "$m")"/*.h "$d/"
+	echo "obj-m := $(basename "${m%.c}").o" >"$d/Kbuild"
+	w=$(make -s -C "$b/out-patched" M="$d" C=2 modules 2>&1 | grep -E ': (warning|error):' || true)
+	if [ -z "$w" ]; then
+		pass "$m: no warning"
+	else
+		fail "$m: $(wc -l <<<"$w") warning(s)"; sed 's/^/    /' <<<"$w"
+	fi
+done

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Print what the hardening checks of `make check` covered: operations fuzzed, malformed
+# provider tables refused, kernel configurations built, kernel splats and new sparse warnings.
+# Reads the guest runs and build/results; decides nothing (the checks' PASS/FAIL lines do).
+# usage: counts.sh BUILD_DIR RUN_DIR...
+set -uo pipefail
+b=$1; shift
+pattern='BUG:|WARNING:|Oops|KASAN|possible recursive locking|Bad page|Kernel panic'
+
+ops=0 per_run= consoles=0 splats=0
+declare -A refused
+for run in "$@"; do
+	name=${run##*/check-}
+	[ -f "$run/console.log" ] || continue
+	consoles=$((consoles + 1))
+	splats=$((splats + $(grep -acE "$pattern" "$run/console.log")))
+	# the fuzzer's last line: "# N ops in M ms (...), F failures, seed=S"
+	n=$(sed -n 's/^# \([0-9]*\) ops in [0-9]* ms.*/\1/p' "$run/results.log" 2>/dev/null | tail -1)
+	[ -z "$n" ] || { ops=$((ops + n)); per_run+="${per_run:+, }$name $n"; }
+	while read -r t; do refused[$t]=1; done < <(sed -n 's/^# refused and logged once: \([a-z_]*\).*/\1/p' \
+		"$run/results.log" 2>/dev/null)
+done
+
+# kernel builds that passed: each commit of the series in its configurations, the tip in
+# the others, and the kernels booted by make check
+configs=$(sed -n 's/^PASS series: .*: builds (\(.*\) config)$/\1/p' "$b/results/series.txt" 2>/dev/null |
+	sort -u | paste -sd, | sed 's/,/, /g')
+builds=$(grep -c '^PASS series: .*: builds (' "$b/results/series.txt" 2>/dev/null)
+booted=
+for k in stock patched debug nomarker; do
+	[ -f "$b/out-$k/arch/x86/boot/bzImage" ] && booted+="${booted:+, }$k"
+done
+new_sparse=$(grep -c '^FAIL sparse' "$b/results/sparse.txt" 2>/dev/null)
+
+echo "hardening counts:"
+echo "  operations fuzzed:        $ops (${per_run:-no fuzzer run})"
+echo "  malformed tables refused: ${#refused[@]} (distinct tables, each with -EINVAL and one log line)"
+echo "  kernel configs built:     ${builds:-0} builds of the series in configs: ${configs:-none}; kernels built for the guests: ${booted:-none}"
+echo "  splats in guest consoles: $splats (in $consoles consoles)"
+echo "  sparse: files with new warnings: ${new_sparse:-not run}"
