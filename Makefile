@@ -1,6 +1,8 @@
 # Workbench for the vm_uffd_ops userfaultfd series on Linux 6.12 as Debian ships it.
-#   make check   stock and patched kernels, uffd selftests on both, compared (what CI runs)
+#   make check   stock and patched kernels, uffd selftests on both, compared; a debug and a
+#                no-PTE-marker build of the patched tree; sparse; the series (what CI runs)
 #   make run     the demo on the patched kernel
+#   make bench   fault round trips and UFFDIO_COPY throughput, stock vs patched
 # Developer loop targets are listed by `make help` and explained in README.md.
 # Everything generated goes under build/.
 
@@ -64,7 +66,7 @@ CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-s
 	results-clean $(CHECKS)
 
 help:
-	@echo "make check    build stock + patched kernels, run the uffd selftests on both, compare"
+	@echo "make check    stock, patched, debug and no-PTE-marker kernels: all tests (what CI runs)"
 	@echo "make run      build and boot the patched kernel, run the demo"
 	@echo "make bench    userfault round trips and UFFDIO_COPY throughput, stock vs patched [REPS=5]"
 	@echo "make setup    install missing Debian packages"
@@ -182,8 +184,8 @@ boot-check-patched: export TIMEOUT := 900
 check-uffd: boot-check-stock boot-check-patched
 	@scripts/compare.sh $(B)/results $(B)/runs/check-patched $(B)/runs/check-stock
 
-# One repetition of the benchmark with tiny sizes ran in both check boots (guest/check.plan):
-# the table must still come out of it, so that `make bench` does not rot.
+# One repetition of the benchmark with tiny sizes ran in both check boots (guest/check-bench.plan,
+# guest/check-module.plan): the table must still come out of it, so that `make bench` does not rot.
 check-bench: check-uffd
 	@echo "== bench smoke: the table from the uffd-bench-smoke runs of check-stock and check-patched"
 	@if scripts/bench-report.sh $(B)/results/bench-smoke-table.txt $(B)/runs/check-stock $(B)/runs/check-patched; then \
