@@ -5,15 +5,16 @@
 # usage: counts.sh BUILD_DIR RUN_DIR...
 set -uo pipefail
 b=$1; shift
-pattern='BUG:|WARNING:|Oops|KASAN|possible recursive locking|Bad page|Kernel panic'
 
 ops=0 per_run= consoles=0 splats=0
-declare -A refused
+declare -A refused=()
 for run in "$@"; do
 	name=${run##*/check-}
-	[ -f "$run/console.log" ] || continue
+	[ -f "$run/verdict" ] || continue
 	consoles=$((consoles + 1))
-	splats=$((splats + $(grep -acE "$pattern" "$run/console.log")))
+	# boot.sh scanned the console: "console: N suspicious line(s)" or "console: clean"
+	n=$(sed -n 's/.*console: \([0-9]*\) suspicious.*/\1/p' "$run/verdict")
+	splats=$((splats + ${n:-0}))
 	# the fuzzer's last line: "# N ops in M ms (...), F failures, seed=S"
 	n=$(sed -n 's/^# \([0-9]*\) ops in [0-9]* ms.*/\1/p' "$run/results.log" 2>/dev/null | tail -1)
 	[ -z "$n" ] || { ops=$((ops + n)); per_run+="${per_run:+, }$name $n"; }
