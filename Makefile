@@ -107,11 +107,13 @@ kernel: kernel-patched
 SELFTESTS  = $(TREE_$*)/tools/testing/selftests/mm
 UFFD_SRC   = $(addprefix $(SELFTESTS)/,uffd-unit-tests.c uffd-stress.c uffd-common.c uffd-common.h \
              vm_util.c vm_util.h thp_settings.c thp_settings.h) $(TREE_$*)/mm/gup_test.h
-# CFLAGS and LDLIBS of tools/testing/selftests/mm/Makefile, plus -static
-UFFD_CFLAGS = -static -Wall -O2 -U_FORTIFY_SOURCE -I$(TREE_$*) -isystem $(B)/out-$*/usr/include \
+# CFLAGS and LDLIBS of tools/testing/selftests/mm/Makefile, plus -static-pie: the guest has no
+# libc. Not plain -static: a non-PIE binary's heap is put anywhere in the GiB above it, and 1 in
+# 200 runs it covers the fixed address (BASE_PMD_ADDR) where the selftests map shmem.
+UFFD_CFLAGS = -static-pie -Wall -O2 -U_FORTIFY_SOURCE -I$(TREE_$*) -isystem $(B)/out-$*/usr/include \
               -isystem $(TREE_$*)/tools/include/uapi
 
-$(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress: $$(UFFD_SRC) $(B)/out-%/usr/include/linux/userfaultfd.h
+$(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress: $$(UFFD_SRC) $(B)/out-%/usr/include/linux/userfaultfd.h Makefile
 	for t in uffd-unit-tests uffd-stress; do \
 		gcc $(UFFD_CFLAGS) -o $(B)/out-$*/$$t $(SELFTESTS)/$$t.c \
 			$(addprefix $(SELFTESTS)/,uffd-common.c vm_util.c thp_settings.c) -lrt -lpthread -lm || exit; \

@@ -23,10 +23,12 @@ awk -v out="$out" -v tag="${TAG:+$TAG }" -v ftag="${TAG:+$TAG-}" -v planf="$patc
 FNR == 1 { died(); k = (FILENAME == planf) ? "plan" : (FILENAME == stockf) ? "s" : "p"; e = "" }
 { sub(/\r$/, "") }
 k == "plan" { if ($1 != "" && $1 !~ /^#/) entries[n++] = $1; next }
-/^@@START / { e = $2; pend = ""; next }
+/^@@START / { e = $2; pend = ""; last = ""; next }
 /^@@RESULT / {
 	rc[k, $2] = $3
-	if (pend != "") setcase("fail", "no result: the test died")
+	# say why, so that a one-off failure in CI can be told apart from the series
+	if (pend != "") setcase("fail", "no result: the test exited with status " $3 (last == "" ? "" : \
+		", its last output: " substr(last, 1, 200)))
 	e = ""; next
 }
 e == "" { next }
@@ -48,6 +50,7 @@ e == "" { next }
 		startcase(substr($0, 9, RLENGTH - 12))
 		rest = substr($0, RLENGTH + 1)
 	}
+	if (rest != "") last = rest
 	if (pend == "") next
 	if (rest ~ /^done/) setcase("pass", "")
 	else if (rest ~ /^skipped \[reason: /) setcase("skip", reason(rest))
