@@ -68,7 +68,7 @@ CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-s
 help:
 	@echo "make check    stock, patched, debug and no-PTE-marker kernels: all tests (what CI runs)"
 	@echo "make run      build and boot the patched kernel, run the demo"
-	@echo "make bench    userfault round trips and UFFDIO_COPY throughput, stock vs patched [REPS=5]"
+	@echo "make bench    userfault round trips and UFFDIO_COPY throughput, stock vs patched [REPS=5 CLOCKS=icount]"
 	@echo "make setup    install missing Debian packages"
 	@echo "make tree     prepare build/linux (series) and build/linux-stock from linux-source-6.12"
 	@echo "make export   write the commits baseline..series of build/linux to patches/"
