@@ -59,8 +59,9 @@ MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko $(MODULE_PROGS
 MODULES_FOR  = $(B)/mod-$1/module/uffd_sample.ko $(B)/mod-$1/tests/module/uffd_bad_ops.ko
 
 # Checks of `make check`: each writes build/results/<name>.txt with PASS/FAIL/SKIP lines,
-# scripts/summary.sh totals them. Add a check by appending a target here.
-CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-series
+# scripts/summary.sh totals them. Add a check by appending a target here. series-start runs the
+# series builds in the background, on the core the guests leave free; check-series collects them.
+CHECKS := series-start check-uffd check-bench check-sparse check-debug check-nomarker check-series
 
 .PHONY: help setup tree export kernel check run bench quick shell vm-exec module module-files clean \
 	results-clean $(CHECKS)
@@ -90,8 +91,13 @@ export:
 
 # ---- kernels: build/out-stock from build/linux-stock, build/out-patched from build/linux
 
+# A new build folder of the nomarker kernel starts as a copy of the patched one (same tree):
+# kbuild then recompiles only what CONFIG_PTE_MARKER_UFFD_WP reaches, 72 of 1100 objects.
+SEED_nomarker := $(B)/out-patched
+
 # Reconfigure only when the fragment changes; kbuild itself follows Kconfig edits.
 $(B)/out-%/.config-stamp: config/uffd.config $$(EXTRA_$$*) scripts/config.sh | tree
+	$(if $(SEED_$*),[ -e $(B)/out-$* ] || [ ! -f $(SEED_$*)/vmlinux ] || cp -a $(SEED_$*) $(B)/out-$*)
 	scripts/config.sh $(TREE_$*) $(B)/out-$* $(EXTRA_$*)
 	touch $@
 
@@ -211,9 +217,13 @@ check-nomarker: boot-check-nomarker
 	@TAG=nomarker scripts/compare.sh $(B)/results $(B)/runs/check-nomarker
 
 # Every commit of the series builds alone (also without userfaultfd) and is checkpatch-clean.
+# In make check it runs in the background from the start (series-start); alone, here.
+SERIES_CMD = scripts/check-series.sh $(TREE_patched) $(B) $(B)/results/series.txt
+series-start: tree
+	@scripts/background.sh start $(B)/bg-series $(SERIES_CMD)
 check-series: tree
 	@echo "== series: each commit built in build/linux-series"
-	@scripts/check-series.sh $(TREE_patched) $(B) $(B)/results/series.txt
+	@scripts/background.sh finish $(B)/bg-series $(SERIES_CMD)
 
 # ---- make bench: interleaved boots of the non-debug stock and patched kernels
 
@@ -262,7 +272,7 @@ module: kernel-patched
 	+$(MAKE) -C $(B)/out-patched M=$(abspath $(M)) modules
 
 clean:
-	rm -rf $(B)/out-* $(B)/mod-* $(B)/sparse $(B)/uapi $(B)/bench $(B)/guest $(B)/runs $(B)/results*
+	rm -rf $(B)/out-* $(B)/mod-* $(B)/bg-* $(B)/sparse $(B)/uapi $(B)/bench $(B)/guest $(B)/runs $(B)/results*
 	-$(MAKE) -C module clean KDIR=$(B)/out-patched >/dev/null 2>&1
 	-$(MAKE) -C tests/module clean KDIR=$(B)/out-patched >/dev/null 2>&1
 	-$(MAKE) -C demo clean >/dev/null 2>&1

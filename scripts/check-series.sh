@@ -60,8 +60,10 @@ for c in $commits; do
 	build "$name" nouffd
 done
 
-# The tip without the memory types that provide vm_uffd_ops in the kernel
+# The tip without the memory types that provide vm_uffd_ops in the kernel. A new build folder
+# starts as a copy of the tip's own: kbuild recompiles only what the dropped options reach.
 for cfg in noshmem nohugetlbfs; do
+	[ -e "$b/out-series-$cfg" ] || cp -a "$b/out-series-uffd" "$b/out-series-$cfg"
 	"$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
 	build "tip" "$cfg"
 done
