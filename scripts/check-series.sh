@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
-# on its own (workbench config, and with CONFIG_USERFAULTFD=n) without compiler warnings, passes
-# checkpatch --strict with no error, warning or check; the tip also builds without shmem/tmpfs
-# and without hugetlbfs (make check boots it without PTE markers), and its userfaultfd core
-# calls no shmem_ function. Commits are built in order in one worktree: builds are incremental.
+# on its own (workbench config) without compiler warnings and passes checkpatch --strict with no
+# error, warning or check; the tip also builds with CONFIG_USERFAULTFD=n and without shmem/tmpfs
+# and hugetlbfs (make check boots it without PTE markers), and its userfaultfd core calls no
+# shmem_ function. Commits are built in order in one worktree: builds are incremental.
 # usage: check-series.sh TREE BUILD_DIR RESULTS_FILE
 set -euo pipefail
 tree=$1 b=$2 results=$3
@@ -18,17 +18,17 @@ fail() { echo "FAIL series: $*" >>"$results"; echo "FAIL series: $*"; }
 commits=$(git -C "$tree" rev-list --reverse baseline..series)
 [ -n "$commits" ] || { fail "no commits between baseline and series"; exit 0; }
 
-# Two configurations: the workbench's, and the same without userfaultfd (PTE markers for
-# uffd-wp depend on it). The series does not touch Kconfig, so any checkout configures alike.
-# These kernels are not booted: they leave out the guest's ACPI and PCI, a fifth of the
-# build, which the series does not touch.
+# The workbench's configuration for every commit; at the tip also the same without userfaultfd
+# (PTE markers for uffd-wp depend on it), and without the two memory types that provide
+# vm_uffd_ops in the kernel. The series does not touch Kconfig, so any checkout configures
+# alike. These kernels are not booted: they leave out the guest's ACPI and PCI, a fifth of
+# the build, which the series does not touch.
 noplatform='# CONFIG_ACPI is not set\n# CONFIG_PCI is not set\n'
 printf "$noplatform" >"$b/series.config"
 printf "$noplatform"'# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n' >"$b/nouffd.config"
-printf "$noplatform"'# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n' >"$b/noshmem.config"
-printf "$noplatform"'# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n' >"$b/nohugetlbfs.config"
+printf "$noplatform"'# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n' \
+	>"$b/noshmem-nohugetlbfs.config"
 "$here/config.sh" "$wt" "$b/out-series-uffd" "$b/series.config" >/dev/null
-"$here/config.sh" "$wt" "$b/out-series-nouffd" "$b/nouffd.config" >/dev/null
 
 # build NAME CONFIG: vmlinux of the worktree's checkout in build/out-series-CONFIG
 build() {
@@ -61,12 +61,11 @@ for c in $commits; do
 	fi
 
 	build "$name" uffd
-	build "$name" nouffd
 done
 
-# The tip without the memory types that provide vm_uffd_ops in the kernel. A new build folder
-# starts as a copy of the tip's own: kbuild recompiles only what the dropped options reach.
-for cfg in noshmem nohugetlbfs; do
+# The tip in the other configurations. A new build folder starts as a copy of the tip's own:
+# kbuild recompiles only what the changed options reach.
+for cfg in nouffd noshmem-nohugetlbfs; do
 	[ -e "$b/out-series-$cfg" ] || cp -a "$b/out-series-uffd" "$b/out-series-$cfg"
 	"$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
 	build "tip" "$cfg"

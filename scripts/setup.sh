@@ -4,7 +4,7 @@ set -euo pipefail
 
 PKGS=(linux-source-6.12 qemu-system-x86 busybox-static
       gcc libc6-dev make bc flex bison libelf-dev libssl-dev
-      cpio xz-utils git sparse rsync procps)
+      cpio xz-utils git sparse rsync)
 
 missing=()
 for p in "${PKGS[@]}"; do
