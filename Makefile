@@ -90,13 +90,8 @@ export:
 
 # ---- kernels: build/out-stock from build/linux-stock, build/out-patched from build/linux
 
-# A new build folder of the nomarker kernel starts as a copy of the patched one (same tree):
-# kbuild then recompiles only what CONFIG_PTE_MARKER_UFFD_WP reaches, 72 of 1100 objects.
-SEED_nomarker := $(B)/out-patched
-
 # Reconfigure only when the fragment changes; kbuild itself follows Kconfig edits.
 $(B)/out-%/.config-stamp: config/uffd.config $$(EXTRA_$$*) scripts/config.sh | tree
-	$(if $(SEED_$*),[ -e $(B)/out-$* ] || [ ! -f $(SEED_$*)/vmlinux ] || cp -a $(SEED_$*) $(B)/out-$*)
 	scripts/config.sh $(TREE_$*) $(B)/out-$* $(EXTRA_$*)
 	touch $@
 

@@ -63,10 +63,8 @@ for c in $commits; do
 	build "$name" uffd
 done
 
-# The tip in the other configurations. A new build folder starts as a copy of the tip's own:
-# kbuild recompiles only what the changed options reach.
+# The tip in the other configurations.
 for cfg in nouffd noshmem-nohugetlbfs; do
-	[ -e "$b/out-series-$cfg" ] || cp -a "$b/out-series-uffd" "$b/out-series-$cfg"
 	"$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
 	build "tip" "$cfg"
 done
