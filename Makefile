@@ -1,6 +1,7 @@
 # Workbench for the vm_uffd_ops userfaultfd series on Linux 6.12 as Debian ships it.
 #   make check   stock and patched kernels, uffd selftests on both, compared; a debug and a
-#                no-PTE-marker build of the patched tree; sparse; the series (what CI runs)
+#                no-PTE-marker build of the patched tree; sparse; the series (what CI runs).
+#                Guests boot two at a time: each is single-threaded TCG, one host core each.
 #   make run     the demo on the patched kernel
 #   make bench   fault round trips and UFFDIO_COPY throughput, stock vs patched
 # Developer loop targets are listed by `make help` and explained in README.md.
@@ -25,8 +26,6 @@ TREE_patched := $(B)/linux
 # checks (debug), and without PTE markers for uffd-wp (nomarker)
 TREE_debug      := $(B)/linux
 EXTRA_debug     := config/debug.config
-TREE_nomarker   := $(B)/linux
-EXTRA_nomarker  := config/nomarker.config
 # `make bench` compares stock and patched built without the debugging (config/bench.config)
 TREE_bench-stock    := $(TREE_stock)
 TREE_bench-patched  := $(TREE_patched)
@@ -40,7 +39,7 @@ BZIMAGE       = $(B)/out-$1/arch/x86/boot/bzImage
 # guest/check.plan) and which files its initramfs carries in /root. Module tests go here.
 CHECK_PLAN_stock    := guest/check.plan guest/check-bench.plan
 CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan
-CHECK_PLAN_debug    := guest/check.plan guest/check-module.plan
+CHECK_PLAN_debug    := guest/check.plan
 CHECK_PLAN_nomarker := guest/check-nomarker.plan
 GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench
 GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(B)/guest/uffd_bench \
@@ -48,7 +47,7 @@ GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-st
 GUEST_FILES_debug    = $(B)/out-debug/uffd-unit-tests $(B)/out-debug/uffd-stress $(B)/guest/uffd_bench \
                        $(MODULE_PROGS) \
                        $(call MODULES_FOR,debug)
-GUEST_FILES_nomarker = $(B)/out-nomarker/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker)
+GUEST_FILES_nomarker = $(B)/out-patched/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker)
 
 # The reference module, its tests, the demo and the fuzzer: built against the patched kernel.
 # The programs run on every patched build; the modules are built again for the debug and
@@ -95,10 +94,10 @@ $(B)/out-%/.config-stamp: config/uffd.config $$(EXTRA_$$*) scripts/config.sh | t
 	scripts/config.sh $(TREE_$*) $(B)/out-$* $(EXTRA_$*)
 	touch $@
 
-# kbuild decides what is stale; the headers are for the selftests.
+# kbuild decides what is stale; the headers are for the selftests. The log is for check-series.
 kernel-%: $(B)/out-%/.config-stamp | tree
 	@echo "== $* kernel: build/out-$*"
-	+$(KMAKE)
+	+$(KMAKE) 2>&1 | tee $(B)/out-$*/build.log; exit $${PIPESTATUS[0]}
 	+$(KMAKE) -s headers_install
 
 kernel: kernel-patched
@@ -130,7 +129,9 @@ $(B)/guest/qemu-exit: guest/qemu-exit.c
 guest-%: kernel-% $(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress $(B)/guest/qemu-exit ;
 guest-stock guest-patched: $(B)/guest/uffd_bench
 guest-patched: module-files
-guest-debug guest-nomarker: guest-%: module-files modules-% $(B)/guest/uffd_bench
+guest-debug: module-files modules-debug $(B)/guest/uffd_bench
+# The nomarker kernel is the patched one in another configuration: same headers, same selftests.
+guest-nomarker: kernel-nomarker guest-patched ;
 
 # kbuild and the sub-makes decide what is stale, as for the kernel.
 PHDR = $(B)/out-patched/usr/include
@@ -149,13 +150,27 @@ $(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/u
 	mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include -I module -o $@ $< -lpthread
 
-# The two modules for another build of the patched tree, from a copy of their sources
+# The two modules for another build of the patched tree, from a copy of their sources:
+# $(call modules_in,OUT,NAME) builds them against build/OUT into build/mod-NAME
+modules_in = mkdir -p $(B)/mod-$2/module $(B)/mod-$2/tests/module && \
+	cp -p module/Kbuild module/uffd_sample.[ch] $(B)/mod-$2/module/ && \
+	cp -p tests/module/Kbuild tests/module/uffd_bad_ops.[ch] $(B)/mod-$2/tests/module/ && \
+	$(MAKE) -C $(B)/$1 M=$(B)/mod-$2/module modules && \
+	$(MAKE) -C $(B)/$1 M=$(B)/mod-$2/tests/module modules
 modules-%: kernel-%
-	mkdir -p $(B)/mod-$*/module $(B)/mod-$*/tests/module
-	cp -p module/Kbuild module/uffd_sample.[ch] $(B)/mod-$*/module/
-	cp -p tests/module/Kbuild tests/module/uffd_bad_ops.[ch] $(B)/mod-$*/tests/module/
-	+$(MAKE) -C $(B)/out-$* M=$(B)/mod-$*/module modules
-	+$(MAKE) -C $(B)/out-$* M=$(B)/mod-$*/tests/module modules
+	+$(call modules_in,out-$*,$*)
+
+# No PTE markers: only the 70-odd files that test CONFIG_PTE_MARKER_UFFD_WP differ from the
+# patched kernel, so build/out-patched is switched to that configuration, where kbuild rebuilds
+# just those; the bzImage and the modules are kept (build/out-nomarker, build/mod-nomarker) and
+# the folder is switched back (the same files again). Two short builds instead of a full one.
+KMAKE_patched = $(MAKE) -C $(TREE_patched) O=$(B)/out-patched ARCH=x86_64 -j$(JOBS)
+kernel-nomarker: kernel-patched
+	@echo "== nomarker kernel: build/out-patched with config/nomarker.config, kept in build/out-nomarker"
+	+scripts/config.sh $(TREE_patched) $(B)/out-patched config/nomarker.config && $(KMAKE_patched) && \
+	  { $(call modules_in,out-patched,nomarker); } && install -D $(call BZIMAGE,patched) $(call BZIMAGE,nomarker); \
+	  rc=$$?; echo "== patched kernel: build/out-patched back to its configuration"; \
+	  scripts/config.sh $(TREE_patched) $(B)/out-patched && $(KMAKE_patched) && exit $$rc
 
 $(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/userfaultfd.h
 	mkdir -p $(@D)
@@ -166,25 +181,31 @@ $(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/
 boot = mkdir -p $(B)/runs/$2 && cat $3 >$(B)/runs/$2/plan && \
        scripts/initramfs.sh $(B)/runs/$2/initramfs.cpio $(B)/runs/$2/plan $(GUEST_FILES_$1) $4 && \
        scripts/boot.sh $(call BZIMAGE,$1) $(B)/runs/$2/initramfs.cpio $(B)/runs/$2
+# $(call boot_quiet,KERNEL,RUN,PLANS,TIMEOUT[,APPEND]): the same for a guest that runs beside
+# another one, its output kept in build/runs/RUN.out. A crash or hang does not stop make:
+# boot.sh records it in the run's verdict, which compare.sh turns into FAIL lines.
+boot_quiet = { TIMEOUT=$4 APPEND='$5' && export TIMEOUT APPEND && $(call boot,$1,$2,$3); } \
+	>$(B)/runs/$2.out 2>&1 || true
 
 # ---- make check
 
 check: setup tree results-clean $(CHECKS)
-	@scripts/counts.sh $(B) $(addprefix $(B)/runs/check-,stock patched debug nomarker)
+	@scripts/counts.sh $(B) $(addprefix $(B)/runs/check-,stock patched debug debug-module nomarker)
 	@scripts/summary.sh $(B)/results
 
 results-clean:
 	@rm -rf $(B)/results && mkdir -p $(B)/results
 
-# A crash or hang does not stop make: boot.sh records it in the run's verdict, which
-# compare.sh turns into FAIL lines, so the summary still shows everything.
-boot-check-%: guest-%
-	$(call boot,$*,check-$*,$(CHECK_PLAN_$*)) || true
-
-# Time limits of the check boots, for a slow host (one ran the patched plan in 5 min, the debug
-# plan in 17.5 min, and 1.4x slower still with a kernel building beside them).
-boot-check-stock boot-check-patched boot-check-nomarker: export TIMEOUT := 900
-check-uffd: boot-check-stock boot-check-patched
+# The check boots go two at a time, on guests that are single-threaded TCG: each has a host
+# core (a kernel build beside a guest made it 1.4x slower; another guest costs it little).
+# Their time limits are for a slow host, which ran the patched plan in 5 min and the debug
+# plan in 17.5 min, one guest at a time.
+check-uffd: guest-stock guest-patched
+	@mkdir -p $(B)/runs
+	@echo "== boot: check-stock and check-patched side by side"
+	$(call boot_quiet,stock,check-stock,$(CHECK_PLAN_stock),900) & \
+	  $(call boot_quiet,patched,check-patched,$(CHECK_PLAN_patched),900); wait
+	@cat $(B)/runs/check-stock.out $(B)/runs/check-patched.out
 	@scripts/compare.sh $(B)/results $(B)/runs/check-patched $(B)/runs/check-stock
 
 # One repetition of the benchmark with tiny sizes ran in both check boots (guest/check-bench.plan,
@@ -202,20 +223,28 @@ check-sparse: kernel-stock kernel-patched
 	@echo "== sparse (make C=2) on the files the series touches"
 	@scripts/check-sparse.sh $(B) $(B)/results/sparse.txt
 
-# All the patched suites again under KASAN, lockdep, DEBUG_VM and DEBUG_PAGEALLOC
-# (config/debug.config); its console is scanned like the others.
-boot-check-debug: export TIMEOUT := 2400
-check-debug: boot-check-debug
+# All the patched suites again under KASAN, lockdep and DEBUG_VM (config/debug.config), in two
+# guests side by side: the selftests (check-debug), then the kernel without PTE markers
+# (check-nomarker); beside them the module plan with DEBUG_PAGEALLOC on (check-debug-module),
+# which unmaps freed pages at once: what a provider's page lifetimes need. Consoles are scanned.
+check-debug: guest-debug guest-nomarker
+	@mkdir -p $(B)/runs
+	@echo "== boot: check-debug, then check-nomarker, beside check-debug-module"
+	{ $(call boot_quiet,debug,check-debug,$(CHECK_PLAN_debug),2400); \
+	  $(call boot_quiet,nomarker,check-nomarker,$(CHECK_PLAN_nomarker),900); } & \
+	  $(call boot_quiet,debug,check-debug-module,guest/check-module.plan,2400,debug_pagealloc=on); wait
+	@cat $(addprefix $(B)/runs/check-,$(addsuffix .out,debug nomarker debug-module))
 	@TAG=debug scripts/compare.sh $(B)/results $(B)/runs/check-debug
+	@TAG=debug scripts/compare.sh $(B)/results $(B)/runs/check-debug-module
 
-check-nomarker: boot-check-nomarker
+check-nomarker: check-debug
 	@TAG=nomarker scripts/compare.sh $(B)/results $(B)/runs/check-nomarker
 
 # Every commit of the series builds alone and is checkpatch-clean; the tip also builds without
 # userfaultfd and without shmem and hugetlbfs.
-check-series: tree
-	@echo "== series: each commit built in build/linux-series"
-	@scripts/check-series.sh $(TREE_patched) $(B) $(B)/results/series.txt
+check-series: tree kernel-patched
+	@echo "== series: each commit, checkpatch and build"
+	@scripts/check-series.sh $(TREE_patched) $(B)/out-patched $(B) $(B)/results/series.txt
 
 # ---- make bench: interleaved boots of the non-debug stock and patched kernels
 

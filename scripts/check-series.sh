@@ -2,11 +2,16 @@
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
 # on its own (workbench config) without compiler warnings and passes checkpatch --strict with no
 # error, warning or check; the tip also builds with CONFIG_USERFAULTFD=n and without shmem/tmpfs
-# and hugetlbfs (make check boots it without PTE markers), and its userfaultfd core calls no
-# shmem_ function. Commits are built in order in one worktree: builds are incremental.
-# usage: check-series.sh TREE BUILD_DIR RESULTS_FILE
+# and hugetlbfs (make check builds and boots it without PTE markers), and its userfaultfd core
+# calls no shmem_ function.
+# The commits are built in order, incrementally. When the tree is clean on its branch series (a
+# fresh clone), they are checked out in it and built in OUT, which holds its tip: the step to
+# the first commit rebuilds only what the later ones change, where a build from baseline would
+# rebuild everything (the first commit changes mm.h). Otherwise a worktree builds them from
+# baseline. Either way the tree ends on its branch series, as it was.
+# usage: check-series.sh TREE OUT BUILD_DIR RESULTS_FILE   (OUT: the tip built, make kernel-patched)
 set -euo pipefail
-tree=$1 b=$2 results=$3
+tree=$1 out=$2 b=$3 results=$4
 here=$(dirname "$(realpath "$0")")
 wt=$b/linux-series
 jobs=$(($(nproc) + 1))
@@ -14,44 +19,49 @@ jobs=$(($(nproc) + 1))
 pass() { echo "PASS series: $*" >>"$results"; echo "PASS series: $*"; }
 fail() { echo "FAIL series: $*" >>"$results"; echo "FAIL series: $*"; }
 
-[ -d "$wt" ] || git -C "$tree" worktree add -q --detach "$wt" baseline
 commits=$(git -C "$tree" rev-list --reverse baseline..series)
 [ -n "$commits" ] || { fail "no commits between baseline and series"; exit 0; }
+[ -d "$wt" ] || git -C "$tree" worktree add -q --detach "$wt" series
 
-# The workbench's configuration for every commit; at the tip also the same without userfaultfd
-# (PTE markers for uffd-wp depend on it), and without the two memory types that provide
-# vm_uffd_ops in the kernel. The series does not touch Kconfig, so any checkout configures
-# alike. These kernels are not booted: they leave out the guest's ACPI and PCI, a fifth of
-# the build, which the series does not touch.
-noplatform='# CONFIG_ACPI is not set\n# CONFIG_PCI is not set\n'
-printf "$noplatform" >"$b/series.config"
-printf "$noplatform"'# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n' >"$b/nouffd.config"
-printf "$noplatform"'# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n' \
-	>"$b/noshmem-nohugetlbfs.config"
-"$here/config.sh" "$wt" "$b/out-series-uffd" "$b/series.config" >/dev/null
-
-# build NAME CONFIG: vmlinux of the worktree's checkout in build/out-series-CONFIG
+# build NAME CONFIG SRC OUT LOG: vmlinux of SRC's checkout in OUT
 build() {
-	local log=$b/out-series-$2/build.log
-	if ! make -C "$wt" O="$b/out-series-$2" ARCH=x86_64 -j"$jobs" vmlinux >"$log" 2>&1; then
+	if ! make -C "$3" O="$4" ARCH=x86_64 -j"$jobs" vmlinux >"$5" 2>&1; then
 		fail "$1: does not build ($2 config)"
-		grep -E 'error:' "$log" | sed 's/^/    /' | head -20
-	elif grep -q 'warning:' "$log"; then
+		grep -E 'error:' "$5" | sed 's/^/    /' | head -20
+	elif grep -q 'warning:' "$5"; then
 		fail "$1: builds with warnings ($2 config)"
-		grep -E 'warning:' "$log" | sed 's/^/    /' | head -20
+		grep -E 'warning:' "$5" | sed 's/^/    /' | head -20
 	else
 		pass "$1: builds ($2 config)"
 	fi
 }
 
+mkdir -p "$b/series-logs"
+if [ "$(git -C "$tree" symbolic-ref -q HEAD)" = refs/heads/series ] &&
+	[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] && [ -f "$out/vmlinux" ]; then
+	src=$tree
+	trap 'git -C "$tree" checkout -q series' EXIT
+	# What a step does not rebuild is as the tip's own build compiled it: its warnings count.
+	if grep -q 'warning:' "$out/build.log" 2>/dev/null; then
+		fail "tip: its build in $out has warnings (build.log)"
+		grep -E 'warning:' "$out/build.log" | sed 's/^/    /' | head -20
+	fi
+	echo "series: each commit checked out in $tree, built in $out"
+else
+	src=$wt out=$b/out-series-uffd
+	echo "series: $tree has local changes or is not on series: each commit built in $wt, from baseline"
+	git -C "$wt" checkout -q --detach baseline
+	"$here/config.sh" "$wt" "$out" >/dev/null
+fi
+
 n=0
 for c in $commits; do
 	n=$((n + 1))
 	name=$(printf '%04d %s' $n "$(git -C "$tree" log -1 --format=%s "$c")")
-	git -C "$wt" checkout -q --detach "$c"
+	git -C "$src" checkout -q --detach "$c"
 
-	# checkpatch reads the patch as format-patch writes it; the worktree supplies its data.
-	cp=$(git -C "$tree" format-patch -1 --stdout "$c" | (cd "$wt" && scripts/checkpatch.pl --strict - || true))
+	# checkpatch reads the patch as format-patch writes it; the checkout supplies its data.
+	cp=$(git -C "$tree" format-patch -1 --stdout "$c" | (cd "$src" && scripts/checkpatch.pl --strict - || true))
 	total=$(grep -E '^total: ' <<<"$cp" || echo "total: (checkpatch printed no total)")
 	if [[ $total == "total: 0 errors, 0 warnings, 0 checks,"* ]]; then
 		pass "$name: checkpatch --strict clean"
@@ -60,13 +70,19 @@ for c in $commits; do
 		grep -E '^(ERROR|WARNING|CHECK):' <<<"$cp" | sed 's/^/    /' | head -20
 	fi
 
-	build "$name" uffd
+	build "$name" uffd "$src" "$out" "$b/series-logs/$(printf %04d $n).log"
 done
 
-# The tip in the other configurations.
+# The tip in the other configurations, in the worktree. These kernels are not booted: they
+# leave out the guest's ACPI and PCI, a fifth of the build, which the series does not touch.
+git -C "$wt" checkout -q --detach series
+noplatform='# CONFIG_ACPI is not set\n# CONFIG_PCI is not set\n'
+printf "$noplatform"'# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n' >"$b/nouffd.config"
+printf "$noplatform"'# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n' \
+	>"$b/noshmem-nohugetlbfs.config"
 for cfg in nouffd noshmem-nohugetlbfs; do
 	"$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
-	build "tip" "$cfg"
+	build "tip" "$cfg" "$wt" "$b/out-series-$cfg" "$b/series-logs/tip-$cfg.log"
 done
 
 # The point of the series: core userfaultfd code no longer reaches into shmem.
