@@ -32,7 +32,9 @@ TREE_bench-patched  := $(TREE_patched)
 EXTRA_bench-stock   := config/bench.config
 EXTRA_bench-patched := config/bench.config
 REPS ?= 5
-KMAKE         = $(MAKE) -C $(TREE_$*) O=$(B)/out-$* ARCH=x86_64 -j$(JOBS)
+# $(call kmake,KERNEL): kbuild for build/out-KERNEL; KMAKE in the kernel-% rules
+kmake         = $(MAKE) -C $(TREE_$1) O=$(B)/out-$1 ARCH=x86_64 -j$(JOBS)
+KMAKE         = $(call kmake,$*)
 BZIMAGE       = $(B)/out-$1/arch/x86/boot/bzImage
 
 # What the guest of each kernel runs for `make check` ("name command..." lines, see
@@ -164,13 +166,12 @@ modules-%: kernel-%
 # patched kernel, so build/out-patched is switched to that configuration, where kbuild rebuilds
 # just those; the bzImage and the modules are kept (build/out-nomarker, build/mod-nomarker) and
 # the folder is switched back (the same files again). Two short builds instead of a full one.
-KMAKE_patched = $(MAKE) -C $(TREE_patched) O=$(B)/out-patched ARCH=x86_64 -j$(JOBS)
 kernel-nomarker: kernel-patched
 	@echo "== nomarker kernel: build/out-patched with config/nomarker.config, kept in build/out-nomarker"
-	+scripts/config.sh $(TREE_patched) $(B)/out-patched config/nomarker.config && $(KMAKE_patched) && \
+	+scripts/config.sh $(TREE_patched) $(B)/out-patched config/nomarker.config && $(call kmake,patched) && \
 	  { $(call modules_in,out-patched,nomarker); } && install -D $(call BZIMAGE,patched) $(call BZIMAGE,nomarker); \
 	  rc=$$?; echo "== patched kernel: build/out-patched back to its configuration"; \
-	  scripts/config.sh $(TREE_patched) $(B)/out-patched && $(KMAKE_patched) && exit $$rc
+	  scripts/config.sh $(TREE_patched) $(B)/out-patched && $(call kmake,patched) && exit $$rc
 
 $(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/userfaultfd.h
 	mkdir -p $(@D)
