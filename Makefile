@@ -15,7 +15,7 @@ SHELL := /bin/bash
 MAKEOVERRIDES :=
 .SECONDEXPANSION:
 # Files made by pattern rules are kept (make would delete them as "intermediate").
-.PRECIOUS: $(CURDIR)/build/out-%/.config-stamp $(CURDIR)/build/out-%/usr/include/linux/userfaultfd.h \
+.PRECIOUS: $(CURDIR)/build/selftests-%/.patched $(CURDIR)/build/out-%/.config-stamp $(CURDIR)/build/out-%/usr/include/linux/userfaultfd.h \
            $(CURDIR)/build/out-%/uffd-unit-tests $(CURDIR)/build/out-%/uffd-stress
 
 B            := $(CURDIR)/build
@@ -43,11 +43,11 @@ CHECK_PLAN_stock    := guest/check.plan guest/check-bench.plan
 CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan
 CHECK_PLAN_debug    := guest/check.plan
 CHECK_PLAN_nomarker := guest/check-nomarker.plan
-GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench
+GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench $(FIX_TESTS)
 GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(B)/guest/uffd_bench \
-                       $(MODULE_FILES)
+                       $(FIX_TESTS) $(MODULE_FILES)
 GUEST_FILES_debug    = $(B)/out-debug/uffd-unit-tests $(B)/out-debug/uffd-stress $(B)/guest/uffd_bench \
-                       $(MODULE_PROGS) \
+                       $(FIX_TESTS) $(MODULE_PROGS) \
                        $(call MODULES_FOR,debug)
 GUEST_FILES_nomarker = $(B)/out-patched/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker)
 
@@ -58,6 +58,9 @@ MODULE_PROGS = $(addprefix tests/module/,uffd_module_test uffd_bad_ops_test uffd
 	uffd-stress-module) demo/lazy_restore $(B)/guest/uffd_fuzz
 MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko $(MODULE_PROGS)
 MODULES_FOR  = $(B)/mod-$1/module/uffd_sample.ko $(B)/mod-$1/tests/module/uffd_bad_ops.ko
+# The tests of the two stock 6.12 fixes at the head of the series (tests/fixes) run on every
+# kernel: on stock they measure the bugs, on the series they must pass.
+FIX_TESTS    = $(B)/guest/uffd_unregister_race $(B)/guest/hugetlb_wp_stale
 
 # Checks of `make check`: each writes build/results/<name>.txt with PASS/FAIL/SKIP lines,
 # scripts/summary.sh totals them. Add a check by appending a target here.
@@ -104,17 +107,30 @@ kernel-%: $(B)/out-%/.config-stamp | tree
 
 kernel: kernel-patched
 
-# ---- guest programs: each tree's own uffd selftests, static, against its own headers
-SELFTESTS  = $(TREE_$*)/tools/testing/selftests/mm
-UFFD_SRC   = $(addprefix $(SELFTESTS)/,uffd-unit-tests.c uffd-stress.c uffd-common.c uffd-common.h \
+# ---- guest programs: each tree's own uffd selftests, static, against its own headers.
+# They are built from a copy in build/selftests-KERNEL with one workbench change, the same for
+# every kernel (tests/selftests/README): stock 6.12 can report a fault on a range after
+# UFFDIO_UNREGISTER, which the first patch of the series fixes.
+SELFTESTS_TREE  = $(TREE_$*)/tools/testing/selftests
+SELFTESTS       = $(B)/selftests-$*/tools/testing/selftests/mm
+SELFTESTS_PATCH = tests/selftests/uffd-remove-enoent.patch
+UFFD_SRC   = $(addprefix $(SELFTESTS_TREE)/mm/,uffd-unit-tests.c uffd-stress.c uffd-common.c uffd-common.h \
              vm_util.c vm_util.h thp_settings.c thp_settings.h) $(TREE_$*)/mm/gup_test.h
 # CFLAGS and LDLIBS of tools/testing/selftests/mm/Makefile, plus -static-pie: the guest has no
 # libc. Not plain -static: a non-PIE binary's heap is put anywhere in the GiB above it, and 1 in
 # 200 runs it covers the fixed address (BASE_PMD_ADDR) where the selftests map shmem.
-UFFD_CFLAGS = -static-pie -Wall -O2 -U_FORTIFY_SOURCE -I$(TREE_$*) -isystem $(B)/out-$*/usr/include \
+UFFD_CFLAGS = -static-pie -Wall -O2 -U_FORTIFY_SOURCE -isystem $(B)/out-$*/usr/include \
               -isystem $(TREE_$*)/tools/include/uapi
 
-$(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress: $$(UFFD_SRC) $(B)/out-%/usr/include/linux/userfaultfd.h Makefile
+$(B)/selftests-%/.patched: $$(UFFD_SRC) $(SELFTESTS_PATCH) | tree
+	rm -rf $(@D) && mkdir -p $(@D)/tools/testing/selftests $(@D)/mm
+	cp -r $(SELFTESTS_TREE)/mm $(SELFTESTS_TREE)/kselftest.h $(@D)/tools/testing/selftests/
+	cp $(TREE_$*)/mm/gup_test.h $(@D)/mm/
+	patch -s -p1 -d $(@D) <$(SELFTESTS_PATCH)
+	touch $@
+
+$(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress: $(B)/selftests-%/.patched \
+		$(B)/out-%/usr/include/linux/userfaultfd.h Makefile
 	for t in uffd-unit-tests uffd-stress; do \
 		gcc $(UFFD_CFLAGS) -o $(B)/out-$*/$$t $(SELFTESTS)/$$t.c \
 			$(addprefix $(SELFTESTS)/,uffd-common.c vm_util.c thp_settings.c) -lrt -lpthread -lm || exit; \
@@ -129,6 +145,7 @@ $(B)/guest/qemu-exit: guest/qemu-exit.c
 
 # The kernel comes first: it installs the headers the selftests are built against.
 guest-%: kernel-% $(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress $(B)/guest/qemu-exit ;
+guest-stock guest-patched guest-debug: $(FIX_TESTS)
 guest-stock guest-patched: $(B)/guest/uffd_bench
 guest-patched: module-files
 guest-debug: module-files modules-debug $(B)/guest/uffd_bench
@@ -147,6 +164,11 @@ module-files: kernel-patched
 # the series does not change (headers_install needs no configuration).
 $(B)/uapi/usr/include/linux/userfaultfd.h: | tree
 	+$(MAKE) -s -C $(TREE_stock) O=$(B)/uapi ARCH=x86_64 headers_install
+
+$(FIX_TESTS): $(B)/guest/%: tests/fixes/%.c $(B)/uapi/usr/include/linux/userfaultfd.h
+	mkdir -p $(@D)
+	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include \
+		-I $(TREE_stock)/tools/testing/selftests -o $@ $< -lpthread
 
 $(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	mkdir -p $(@D)
@@ -294,7 +316,7 @@ module: kernel-patched
 	+$(MAKE) -C $(B)/out-patched M=$(abspath $(M)) modules
 
 clean:
-	rm -rf $(B)/out-* $(B)/mod-* $(B)/sparse $(B)/uapi $(B)/bench $(B)/guest $(B)/runs $(B)/results*
+	rm -rf $(B)/out-* $(B)/mod-* $(B)/selftests-* $(B)/sparse $(B)/uapi $(B)/bench $(B)/guest $(B)/runs $(B)/results*
 	-$(MAKE) -C module clean KDIR=$(B)/out-patched >/dev/null 2>&1
 	-$(MAKE) -C tests/module clean KDIR=$(B)/out-patched >/dev/null 2>&1
 	-$(MAKE) -C demo clean >/dev/null 2>&1

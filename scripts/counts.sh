@@ -32,6 +32,13 @@ for k in stock patched debug nomarker; do
 	[ -f "$b/out-$k/arch/x86/boot/bzImage" ] && booted+="${booted:+, }$k"
 done
 new_sparse=$(grep -c '^FAIL sparse' "$b/results/sparse.txt" 2>/dev/null)
+# The two stock 6.12 bugs the series fixes, measured on the stock kernel (tests/fixes)
+stock_log=
+for run in "$@"; do [ "${run##*/}" = check-stock ] && stock_log=$run/results.log; done
+races=$(sed -n 's/^# \([a-z]*\): \([0-9]*\) of \([0-9]*\) rounds had a fault delivered.*/\1 \2\/\3/p' \
+	"${stock_log:-/dev/null}" 2>/dev/null | paste -sd, | sed 's/,/, /g')
+spins=$(grep -c '^not ok .*write completes' "${stock_log:-/dev/null}" 2>/dev/null)
+tolerated=$(grep -c 'uffd-common: tolerated ' "${stock_log:-/dev/null}" 2>/dev/null)
 
 echo "hardening counts:"
 echo "  operations fuzzed:        $ops (${per_run:-no fuzzer run})"
@@ -39,3 +46,5 @@ echo "  malformed tables refused: ${#refused[@]} (distinct tables, each with -EI
 echo "  kernel configs built:     ${builds:-0} builds of the series in configs: ${configs:-none}; kernels built for the guests: ${booted:-none}"
 echo "  splats in guest consoles: $splats (in $consoles consoles)"
 echo "  sparse: files with new warnings: ${new_sparse:-not run}"
+echo "  stock 6.12 bugs seen on stock: faults after UFFDIO_UNREGISTER in ${races:-no} rounds;" \
+	"hugetlb writes spinning on a stale uffd-wp bit: ${spins:-0} of 4; selftest -ENOENT tolerated: ${tolerated:-0}"

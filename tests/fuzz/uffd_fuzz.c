@@ -38,9 +38,10 @@
  * Handlers never take slot locks: a fault is pending only while the faulting
  * thread holds its slot's lock, which keeps the mapping in place.
  *
- * Known kernel bugs: WP is not registered on hugetlb unless --known-bugs is
- * given, since a stale uffd-wp bit there makes write faults spin forever
- * (see hugetlb_mode()).  The UFFDIO_REGISTER ioctls check fails on
+ * Known kernel bugs: with --stock, WP is not registered on hugetlb, since a
+ * stale uffd-wp bit there makes write faults spin forever on a kernel
+ * without the series' hugetlb fix (see hugetlb_mode()).  The UFFDIO_REGISTER
+ * ioctls check fails on
  * MINOR-only module memory registered WP-only in WP_ASYNC mode, which
  * does not report UFFDIO_WRITEPROTECT although it works (see do_register()).
  *
@@ -254,7 +255,6 @@ static int opt_seconds = 60;
 static int opt_threads = 4;
 static int opt_hang = 30;
 static int opt_verbose;
-static int opt_known_bugs;	/* do not work around known kernel bugs */
 static int opt_stock;		/* a kernel without vm_uffd_ops */
 static bool mem_wanted[NR_MT] = { true, true, true, true };
 static bool mem_avail[NR_MT];
@@ -735,17 +735,17 @@ static uint64_t type_ioctls(struct slot *s)
 }
 
 /*
- * Known kernel bug, upstream and not from vm_uffd_ops: hugetlb_wp() and
- * hugetlb_no_page() trust a uffd-wp bit or marker in a huge PTE without
- * checking that the VMA is still registered for WP.  A bit left behind
- * when WP goes away (registering the range again without WP, or a racing
- * unregister/register) makes every later write fault on the page return
- * without doing anything: the writer spins in the fault forever.  So no WP
- * on hugetlb unless --known-bugs asks for it.
+ * Stock 6.12 bug, fixed at the head of the series ("mm/hugetlb: Let writes
+ * through a stale uffd-wp bit"): hugetlb_fault() and hugetlb_no_page() trust
+ * a uffd-wp bit or marker in a huge PTE without checking that the VMA is
+ * still registered for WP.  A bit left behind when WP goes away (registering
+ * the range again without WP) makes every later write fault on the page
+ * return without doing anything: the writer spins in the fault forever.  So
+ * no WP on hugetlb on a stock kernel (--stock).
  */
 static unsigned long hugetlb_mode(struct slot *s, unsigned long mode)
 {
-	if (s->type != MT_HUGETLB || opt_known_bugs)
+	if (s->type != MT_HUGETLB || !opt_stock)
 		return mode;
 	mode &= ~UFFDIO_REGISTER_MODE_WP;
 	return mode ? mode : UFFDIO_REGISTER_MODE_MISSING;
@@ -2409,11 +2409,9 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--seed N] [--ops N] [--seconds S] [--threads T]\n"
-		"          [--mem anon,shmem,hugetlb,module] [--hang S] [--known-bugs]\n"
-		"          [--stock] [-v]\n"
-		"  --known-bugs  do not work around known kernel bugs (may hang)\n"
-		"  --stock       expect a kernel without vm_uffd_ops (shmem reports\n"
-		"                UFFDIO_MOVE)\n",
+		"          [--mem anon,shmem,hugetlb,module] [--hang S] [--stock] [-v]\n"
+		"  --stock       expect a kernel without the series (shmem reports\n"
+		"                UFFDIO_MOVE; no WP on hugetlb, which can spin there)\n",
 		argv0);
 	exit(KSFT_FAIL);
 }
@@ -2428,7 +2426,6 @@ static void parse_args(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "hang", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "known-bugs", no_argument, NULL, 'K' },
 		{ "stock", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -2477,9 +2474,6 @@ static void parse_args(int argc, char **argv)
 		}
 		case 'v':
 			opt_verbose++;
-			break;
-		case 'K':
-			opt_known_bugs = 1;
 			break;
 		case 'S':
 			opt_stock = 1;

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UFFDIO_UNREGISTER against a MISSING fault that is queued under the per-VMA
+ * lock (the first fix of the series).
+ *
+ * Each round registers a range for MISSING (and WP, which makes unregister
+ * walk the page tables between its wake and the point where it write-locks
+ * the VMA), lets a thread touch the range's first page, and unregisters at
+ * once.  Once UFFDIO_UNREGISTER has returned, no fault on the range may be
+ * readable from the userfaultfd: one that is was queued after the wake and
+ * would have slept until someone called UFFDIO_WAKE.
+ *
+ * The two threads run on different CPUs; the toucher spins, so whenever the
+ * guest switches CPUs in the middle of an unregister, the touch lands there.
+ * A hit is counted, the stray fault is woken, and the next round starts.
+ * Exit status: 0 if no round had a hit, 1 otherwise (the stock kernel).
+ *
+ * usage: uffd_unregister_race [-s seconds per memory type] [anon|shmem|hugetlb ...]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004U
+#endif
+
+struct mem {
+	const char *name;
+	size_t len;		/* of the registered range */
+	unsigned int mfd_flags;	/* memfd_create() flags; none: anonymous */
+};
+
+static const struct mem mems[] = {
+	/* 16 MiB of populated PTEs: a long page table walk in unregister */
+	{ "anon", 16 << 20, 0 },
+	{ "shmem", 16 << 20, MFD_CLOEXEC },
+	{ "hugetlb", 8 << 21, MFD_CLOEXEC | MFD_HUGETLB },
+};
+
+static int uffd, memfd = -1;
+static char *area;
+static size_t unit;			/* the page the toucher touches */
+static _Atomic unsigned int go, done, stop;
+
+static long futex(_Atomic unsigned int *uaddr, int op, unsigned int val,
+		  const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);	/* best effort: 1-CPU guests */
+}
+
+/* Touch the first page once per round, as soon as the round starts. */
+static void *toucher(void *arg)
+{
+	unsigned int r;
+
+	(void)arg;
+	pin(1);
+	for (r = 1; ; r++) {
+		while (atomic_load(&go) < r)
+			if (atomic_load(&stop))
+				return NULL;
+		*(volatile char *)area = (char)r;
+		atomic_store(&done, r);
+		futex(&done, FUTEX_WAKE, 1, NULL);
+	}
+}
+
+static int do_register(size_t len, __u64 mode)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)area, .len = len }, .mode = mode,
+	};
+
+	return ioctl(uffd, UFFDIO_REGISTER, &reg);
+}
+
+static int do_unregister(size_t len)
+{
+	struct uffdio_range range = { .start = (unsigned long)area, .len = len };
+
+	return ioctl(uffd, UFFDIO_UNREGISTER, &range);
+}
+
+static void wake_all(size_t len)
+{
+	struct uffdio_range range = { .start = (unsigned long)area, .len = len };
+
+	if (ioctl(uffd, UFFDIO_WAKE, &range))
+		ksft_exit_fail_perror("UFFDIO_WAKE");
+}
+
+/* Fault messages readable now (the userfaultfd is non-blocking). */
+static int pending_faults(void)
+{
+	struct uffd_msg msg;
+	int n = 0;
+
+	while (read(uffd, &msg, sizeof(msg)) == sizeof(msg))
+		if (msg.event == UFFD_EVENT_PAGEFAULT)
+			n++;
+	return n;
+}
+
+/*
+ * Wait until the round's touch has completed.  Returns how many times it had
+ * to be woken because it waited on a fault nobody had read, or -1 if it never
+ * completed.
+ */
+static int wait_done(unsigned int r, size_t len)
+{
+	struct timespec ts = { .tv_sec = 2 };
+	int woken = 0;
+
+	while (woken < 5) {
+		unsigned int d = atomic_load(&done);
+
+		if (d >= r)
+			return woken;
+		if (futex(&done, FUTEX_WAIT, d, &ts) && errno == ETIMEDOUT) {
+			wake_all(len);
+			woken++;
+		}
+	}
+	return atomic_load(&done) >= r ? woken : -1;
+}
+
+static void drop_first_unit(const struct mem *m)
+{
+	if (!m->mfd_flags) {
+		if (madvise(area, unit, MADV_DONTNEED))
+			ksft_exit_fail_perror("MADV_DONTNEED");
+	} else if (fallocate(memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, unit)) {
+		ksft_exit_fail_perror("fallocate(PUNCH_HOLE)");
+	}
+}
+
+static void run(const struct mem *m, int seconds)
+{
+	unsigned long rounds = 0, hits = 0, late = 0;
+	int woken = 0;
+	struct uffdio_api api = { .api = UFFD_API };
+	__u64 mode = UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP;
+	pthread_t thr;
+	time_t end;
+	unsigned int r;
+
+	unit = m->mfd_flags & MFD_HUGETLB ? 2 << 20 : (size_t)getpagesize();
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+		ksft_test_result_skip("%s: no userfaultfd (%s)\n", m->name, strerror(errno));
+		return;
+	}
+	if (m->mfd_flags) {
+		memfd = memfd_create(m->name, m->mfd_flags);
+		if (memfd < 0 || ftruncate(memfd, m->len)) {
+			ksft_test_result_skip("%s: no memory of this type (%s)\n", m->name,
+					      strerror(errno));
+			goto out_uffd;
+		}
+		area = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	} else {
+		area = mmap(NULL, m->len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (area == MAP_FAILED) {
+		ksft_test_result_skip("%s: mmap: %s\n", m->name, strerror(errno));
+		goto out_fd;
+	}
+	/* Populated, so that unregister has page table entries to walk. */
+	memset(area, 1, m->len);
+	if (do_register(m->len, mode)) {
+		mode = UFFDIO_REGISTER_MODE_MISSING;	/* no WP here: a shorter walk */
+		if (do_register(m->len, mode)) {
+			ksft_test_result_skip("%s: UFFDIO_REGISTER: %s\n", m->name,
+					      strerror(errno));
+			goto out_unmap;
+		}
+	}
+	if (do_unregister(m->len))
+		ksft_exit_fail_perror("UFFDIO_UNREGISTER");
+
+	atomic_store(&go, 0);
+	atomic_store(&done, 0);
+	atomic_store(&stop, 0);
+	if (pthread_create(&thr, NULL, toucher, NULL))
+		ksft_exit_fail_msg("pthread_create\n");
+	pin(0);
+	end = time(NULL) + seconds;
+	for (r = 1; time(NULL) < end; r++) {
+		drop_first_unit(m);
+		if (do_register(m->len, mode))
+			ksft_exit_fail_perror("UFFDIO_REGISTER");
+		atomic_store(&go, r);
+		if (do_unregister(m->len))
+			ksft_exit_fail_perror("UFFDIO_UNREGISTER");
+		/* A fault readable now was delivered after unregister returned. */
+		if (pending_faults()) {
+			hits++;
+			wake_all(m->len);
+		}
+		woken = wait_done(r, m->len);
+		if (woken < 0)
+			break;
+		late += woken;
+		rounds++;
+	}
+	atomic_store(&stop, 1);
+	if (woken < 0)
+		wake_all(m->len);
+	pthread_join(thr, NULL);
+
+	ksft_print_msg("%s: %lu of %lu rounds had a fault delivered after UFFDIO_UNREGISTER (register mode %s)\n",
+		       m->name, hits, rounds,
+		       mode & UFFDIO_REGISTER_MODE_WP ? "MISSING|WP" : "MISSING");
+	if (late)
+		ksft_print_msg("%s: %lu touches waited on a fault that nobody could read\n",
+			       m->name, late);
+	if (woken < 0)
+		ksft_test_result_fail("%s: a touch never completed\n", m->name);
+	else if (late)
+		ksft_test_result_fail("%s: no fault delivered after UFFDIO_UNREGISTER\n", m->name);
+	else
+		ksft_test_result(!hits, "%s: no fault delivered after UFFDIO_UNREGISTER\n",
+				 m->name);
+out_unmap:
+	munmap(area, m->len);
+out_fd:
+	if (memfd >= 0)
+		close(memfd);
+	memfd = -1;
+out_uffd:
+	close(uffd);
+}
+
+int main(int argc, char **argv)
+{
+	int seconds = 30, opt, i, j, n = 0;
+	const struct mem *todo[3];
+
+	while ((opt = getopt(argc, argv, "s:")) != -1) {
+		if (opt != 's')
+			ksft_exit_fail_msg("usage: %s [-s seconds] [anon|shmem|hugetlb ...]\n",
+					   argv[0]);
+		seconds = atoi(optarg);
+	}
+	for (i = optind; i < argc; i++) {
+		for (j = 0; j < 3 && strcmp(argv[i], mems[j].name); j++)
+			;
+		if (j == 3 || n == 3)
+			ksft_exit_fail_msg("unknown memory type %s\n", argv[i]);
+		todo[n++] = &mems[j];
+	}
+	if (!n)
+		for (; n < 3; n++)
+			todo[n] = &mems[n];
+
+	ksft_print_header();
+	ksft_set_plan(n);
+	for (i = 0; i < n; i++)
+		run(todo[i], seconds);
+	ksft_finished();
+}
