@@ -67,11 +67,12 @@ FIX_TESTS    = $(B)/guest/uffd_unregister_race $(B)/guest/hugetlb_wp_stale
 CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-series
 
 .PHONY: help setup tree export kernel check run bench quick shell vm-exec module module-files clean \
-	results-clean $(CHECKS)
+	results-clean soak soak-round $(CHECKS)
 
 help:
 	@echo "make check    stock, patched, debug and no-PTE-marker kernels: all tests (what CI runs)"
 	@echo "make run      build and boot the patched kernel, run the demo"
+	@echo "make soak     make check's boots again on its kernels [ROUNDS=5 QUIET=1: one guest at a time]"
 	@echo "make bench    userfault round trips and UFFDIO_COPY throughput, stock vs patched [REPS=5 CLOCKS=icount]"
 	@echo "make setup    install missing Debian packages"
 	@echo "make tree     prepare build/linux (series) and build/linux-stock from linux-source-6.12"
@@ -200,68 +201,100 @@ $(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/
 	gcc -static -O2 -Wall -isystem $(PHDR) -I $(TREE_patched)/tools/testing/selftests \
 		-o $@ $< -lpthread
 
+# Where the check boots and their results go (make soak puts each round elsewhere), and what
+# runs between the two boots of a pair: & side by side, ; one after the other
+RUNS    := $(B)/runs
+RESULTS := $(B)/results
+BESIDE  := &
+
 # $(call boot,KERNEL,RUN,PLANS,FILES): pack build/runs/RUN/initramfs.cpio and boot it
-boot = mkdir -p $(B)/runs/$2 && cat $3 >$(B)/runs/$2/plan && \
-       scripts/initramfs.sh $(B)/runs/$2/initramfs.cpio $(B)/runs/$2/plan $(GUEST_FILES_$1) $4 && \
-       scripts/boot.sh $(call BZIMAGE,$1) $(B)/runs/$2/initramfs.cpio $(B)/runs/$2
+boot = mkdir -p $(RUNS)/$2 && cat $3 >$(RUNS)/$2/plan && \
+       scripts/initramfs.sh $(RUNS)/$2/initramfs.cpio $(RUNS)/$2/plan $(GUEST_FILES_$1) $4 && \
+       scripts/boot.sh $(call BZIMAGE,$1) $(RUNS)/$2/initramfs.cpio $(RUNS)/$2
 # $(call boot_quiet,KERNEL,RUN,PLANS,TIMEOUT[,APPEND]): the same for a guest that runs beside
 # another one, its output kept in build/runs/RUN.out. A crash or hang does not stop make:
 # boot.sh records it in the run's verdict, which compare.sh turns into FAIL lines.
 boot_quiet = { TIMEOUT=$4 APPEND='$5' && export TIMEOUT APPEND && $(call boot,$1,$2,$3); } \
-	>$(B)/runs/$2.out 2>&1 || true
+	>$(RUNS)/$2.out 2>&1 || true
 
 # ---- make check
 
 check: setup tree results-clean $(CHECKS)
-	@scripts/counts.sh $(B) $(addprefix $(B)/runs/check-,stock patched debug debug-module nomarker)
-	@scripts/summary.sh $(B)/results
+	@scripts/counts.sh $(B) $(addprefix $(RUNS)/check-,stock patched debug debug-module nomarker)
+	@scripts/summary.sh $(RESULTS)
 
 results-clean:
-	@rm -rf $(B)/results && mkdir -p $(B)/results
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 
 # The check boots go two at a time, on guests that are single-threaded TCG: each has a host
 # core (a kernel build beside a guest made it 1.4x slower; another guest costs it little).
 # Their time limits are for a slow host, which ran the patched plan in 5 min and the debug
 # plan in 17.5 min, one guest at a time.
-check-uffd: guest-stock guest-patched
-	@mkdir -p $(B)/runs
+define boots_uffd
+	@mkdir -p $(RUNS)
 	@echo "== boot: check-stock and check-patched side by side"
-	$(call boot_quiet,stock,check-stock,$(CHECK_PLAN_stock),900) & \
+	$(call boot_quiet,stock,check-stock,$(CHECK_PLAN_stock),900) $(BESIDE) \
 	  $(call boot_quiet,patched,check-patched,$(CHECK_PLAN_patched),900); wait
-	@cat $(B)/runs/check-stock.out $(B)/runs/check-patched.out
-	@scripts/compare.sh $(B)/results $(B)/runs/check-patched $(B)/runs/check-stock
+	@cat $(RUNS)/check-stock.out $(RUNS)/check-patched.out
+	@scripts/compare.sh $(RESULTS) $(RUNS)/check-patched $(RUNS)/check-stock
+endef
+check-uffd: guest-stock guest-patched
+	$(boots_uffd)
 
 # One repetition of the benchmark with tiny sizes ran in both check boots (guest/check-bench.plan,
 # guest/check-module.plan): the table must still come out of it, so that `make bench` does not rot.
 check-bench: check-uffd
 	@echo "== bench smoke: the table from the uffd-bench-smoke runs of check-stock and check-patched"
-	@if scripts/bench-report.sh $(B)/results/bench-smoke-table.txt $(B)/runs/check-stock $(B)/runs/check-patched; then \
-		cat $(B)/results/bench-smoke-table.txt; \
-		echo "PASS bench smoke: table of $$(grep -c 'rt/s\|GB/s' $(B)/results/bench-smoke-table.txt) measurements" \
-		>$(B)/results/bench-smoke.txt; \
-	else echo "FAIL bench smoke: no table (see above)" >$(B)/results/bench-smoke.txt; fi
+	@if scripts/bench-report.sh $(RESULTS)/bench-smoke-table.txt $(RUNS)/check-stock $(RUNS)/check-patched; then \
+		cat $(RESULTS)/bench-smoke-table.txt; \
+		echo "PASS bench smoke: table of $$(grep -c 'rt/s\|GB/s' $(RESULTS)/bench-smoke-table.txt) measurements" \
+		>$(RESULTS)/bench-smoke.txt; \
+	else echo "FAIL bench smoke: no table (see above)" >$(RESULTS)/bench-smoke.txt; fi
 
 # Sparse on the files the series touches, stock against patched, and on our modules.
 check-sparse: kernel-stock kernel-patched
 	@echo "== sparse (make C=2) on the files the series touches"
-	@scripts/check-sparse.sh $(B) $(B)/results/sparse.txt
+	@scripts/check-sparse.sh $(B) $(RESULTS)/sparse.txt
 
 # All the patched suites again under KASAN, lockdep and DEBUG_VM (config/debug.config), in two
 # guests side by side: the selftests (check-debug), then the kernel without PTE markers
 # (check-nomarker); beside them the module plan with DEBUG_PAGEALLOC on (check-debug-module),
 # which unmaps freed pages at once: what a provider's page lifetimes need. Consoles are scanned.
-check-debug: guest-debug guest-nomarker
-	@mkdir -p $(B)/runs
+define boots_debug
+	@mkdir -p $(RUNS)
 	@echo "== boot: check-debug, then check-nomarker, beside check-debug-module"
 	{ $(call boot_quiet,debug,check-debug,$(CHECK_PLAN_debug),2400); \
-	  $(call boot_quiet,nomarker,check-nomarker,$(CHECK_PLAN_nomarker),900); } & \
+	  $(call boot_quiet,nomarker,check-nomarker,$(CHECK_PLAN_nomarker),900); } $(BESIDE) \
 	  $(call boot_quiet,debug,check-debug-module,guest/check-module.plan,2400,debug_pagealloc=on); wait
-	@cat $(addprefix $(B)/runs/check-,$(addsuffix .out,debug nomarker debug-module))
-	@TAG=debug scripts/compare.sh $(B)/results $(B)/runs/check-debug
-	@TAG=debug scripts/compare.sh $(B)/results $(B)/runs/check-debug-module
+	@cat $(addprefix $(RUNS)/check-,$(addsuffix .out,debug nomarker debug-module))
+	@TAG=debug scripts/compare.sh $(RESULTS) $(RUNS)/check-debug
+	@TAG=debug scripts/compare.sh $(RESULTS) $(RUNS)/check-debug-module
+endef
+check-debug: guest-debug guest-nomarker
+	$(boots_debug)
 
 check-nomarker: check-debug
-	@TAG=nomarker scripts/compare.sh $(B)/results $(B)/runs/check-nomarker
+	@TAG=nomarker scripts/compare.sh $(RESULTS) $(RUNS)/check-nomarker
+
+# ---- make soak: is make check deterministic? Its guest side again, on the kernels and programs
+# that make check built (run that first): ROUNDS times every boot of check-uffd, check-debug and
+# check-nomarker, two guests at a time as in make check, or one at a time with QUIET=1. Each
+# round's runs and results go to build/soak/N; one summary line per round; fails if any failed.
+ROUNDS ?= 5
+soak:
+	@rm -rf $(B)/soak && mkdir -p $(B)/soak
+	@for r in $$(seq $(ROUNDS)); do \
+	  $(MAKE) -s soak-round RUNS=$(B)/soak/$$r RESULTS=$(B)/soak/$$r/results $(if $(QUIET),BESIDE=';') \
+	    >$(B)/soak/$$r.log 2>&1; \
+	  echo "soak round $$r$(if $(QUIET), (one guest at a time)): $$(tail -n 1 $(B)/soak/$$r.log)" | tee -a $(B)/soak/rounds.txt; \
+	done
+	@! grep -v ' 0 failed' $(B)/soak/rounds.txt
+
+soak-round:
+	$(boots_uffd)
+	$(boots_debug)
+	@TAG=nomarker scripts/compare.sh $(RESULTS) $(RUNS)/check-nomarker
+	@scripts/summary.sh $(RESULTS)
 
 # Every commit of the series builds alone and is checkpatch-clean; the tip also builds without
 # userfaultfd and without shmem and hugetlbfs.

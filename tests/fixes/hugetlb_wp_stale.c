@@ -35,14 +35,14 @@
 
 #include "kselftest.h"
 
-#define HPAGE (2UL << 20)
+static unsigned long hpage;	/* the default huge page size */
 
 enum result { DONE, SKIP, FAIL };
 
 static int wp_register(int uffd, char *p, __u64 mode)
 {
 	struct uffdio_register reg = {
-		.range = { .start = (unsigned long)p, .len = HPAGE }, .mode = mode,
+		.range = { .start = (unsigned long)p, .len = hpage }, .mode = mode,
 	};
 
 	return ioctl(uffd, UFFDIO_REGISTER, &reg);
@@ -73,10 +73,30 @@ static void uffd_vmflags(char *p, char *out, size_t len)
 		fclose(f);
 }
 
+static unsigned long default_huge_page_size(void)
+{
+	unsigned long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+static int error(const char *what)
+{
+	ksft_print_msg("%s: %s\n", what, strerror(errno));
+	return 1;
+}
+
 /*
  * In the child: set up the stale protection, then write.  Exit 0 when the
- * write completed with the right contents, KSFT_SKIP when the kernel does
- * not offer what the case needs, 1 on any other error.
+ * write completed with the right contents, KSFT_SKIP when the kernel has no
+ * hugetlbfs or no WP on it, 1 on any other error.
  */
 static int child(bool shared, bool mapped)
 {
@@ -86,36 +106,40 @@ static int child(bool shared, bool mapped)
 	int memfd, uffd;
 	char *fill, *p;
 
-	memfd = memfd_create("hugetlb_wp_stale", MFD_CLOEXEC | MFD_HUGETLB);
-	if (memfd < 0 || ftruncate(memfd, HPAGE))
-		return KSFT_SKIP;
-	/* The page in the page cache, so that MISSING is not what happens. */
-	fill = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	if (fill == MAP_FAILED)
-		return KSFT_SKIP;
-	memset(fill, 'a', HPAGE);
-	munmap(fill, HPAGE);
-
-	p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE,
-		 memfd, 0);
-	if (p == MAP_FAILED)
-		return 1;
-	if (mapped && *(volatile char *)p != 'a')	/* a read fault: maps it read-only if private */
-		return 1;
-
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
 		return KSFT_SKIP;
+	if (!(api.features & UFFD_FEATURE_WP_HUGETLBFS_SHMEM))
+		return KSFT_SKIP;
+	memfd = memfd_create("hugetlb_wp_stale", MFD_CLOEXEC | MFD_HUGETLB);
+	if (memfd < 0)
+		return errno == EINVAL || errno == ENOSYS ? KSFT_SKIP : error("memfd_create");
+	if (ftruncate(memfd, hpage))
+		return error("ftruncate");
+	/* The page in the page cache, so that MISSING is not what happens. */
+	fill = mmap(NULL, hpage, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (fill == MAP_FAILED)
+		return error("mmap (free huge pages?)");
+	memset(fill, 'a', hpage);
+	munmap(fill, hpage);
+
+	p = mmap(NULL, hpage, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE,
+		 memfd, 0);
+	if (p == MAP_FAILED)
+		return error("mmap");
+	if (mapped && *(volatile char *)p != 'a')	/* a read fault: maps it read-only if private */
+		return error("contents");
+
 	if (wp_register(uffd, p, UFFDIO_REGISTER_MODE_WP))
-		return KSFT_SKIP;	/* no WP on hugetlbfs in this kernel */
+		return error("UFFDIO_REGISTER (WP)");
 	wp.range.start = (unsigned long)p;
-	wp.range.len = HPAGE;
+	wp.range.len = hpage;
 	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
 	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
-		return 1;
+		return error("UFFDIO_WRITEPROTECT");
 	/* Registered again without WP: the protection is now stale. */
 	if (wp_register(uffd, p, UFFDIO_REGISTER_MODE_MISSING))
-		return 1;
+		return error("UFFDIO_REGISTER (MISSING)");
 	uffd_vmflags(p, flags, sizeof(flags));
 	if (strcmp(flags, " um")) {
 		ksft_print_msg("registered again for MISSING, VmFlags has \"%s\"\n", flags);
@@ -156,8 +180,12 @@ static enum result run(bool shared, bool mapped, int seconds)
 	pid = fork();
 	if (pid < 0)
 		ksft_exit_fail_perror("fork");
-	if (!pid)
-		_exit(child(shared, mapped));
+	if (!pid) {
+		int rc = child(shared, mapped);
+
+		fflush(stdout);
+		_exit(rc);
+	}
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (ticks-- <= 0) {
 			char before[64], after[64];
@@ -191,6 +219,9 @@ int main(int argc, char **argv)
 		seconds = atoi(optarg);
 	}
 	ksft_print_header();
+	hpage = default_huge_page_size();
+	if (!hpage)
+		ksft_exit_skip("no huge pages (no Hugepagesize in /proc/meminfo)\n");
 	ksft_set_plan(4);
 	for (shared = 1; shared >= 0; shared--) {
 		for (mapped = 1; mapped >= 0; mapped--) {
