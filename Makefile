@@ -123,7 +123,7 @@ UFFD_SRC   = $(addprefix $(SELFTESTS_TREE)/mm/,uffd-unit-tests.c uffd-stress.c u
 UFFD_CFLAGS = -static-pie -Wall -O2 -U_FORTIFY_SOURCE -isystem $(B)/out-$*/usr/include \
               -isystem $(TREE_$*)/tools/include/uapi
 
-$(B)/selftests-%/.patched: $$(UFFD_SRC) $(SELFTESTS_PATCH) | tree
+$(B)/selftests-%/.patched: $$(UFFD_SRC) $$(SELFTESTS_TREE)/kselftest.h $(SELFTESTS_PATCH) Makefile | tree
 	rm -rf $(@D) && mkdir -p $(@D)/tools/testing/selftests $(@D)/mm
 	cp -r $(SELFTESTS_TREE)/mm $(SELFTESTS_TREE)/kselftest.h $(@D)/tools/testing/selftests/
 	cp $(TREE_$*)/mm/gup_test.h $(@D)/mm/
@@ -285,10 +285,11 @@ soak:
 	@rm -rf $(B)/soak && mkdir -p $(B)/soak
 	@for r in $$(seq $(ROUNDS)); do \
 	  $(MAKE) -s soak-round RUNS=$(B)/soak/$$r RESULTS=$(B)/soak/$$r/results $(if $(QUIET),BESIDE=';') \
-	    >$(B)/soak/$$r.log 2>&1; \
-	  echo "soak round $$r$(if $(QUIET), (one guest at a time)): $$(tail -n 1 $(B)/soak/$$r.log)" | tee -a $(B)/soak/rounds.txt; \
+	    >$(B)/soak/$$r.log 2>&1 && st=passed || st=FAILED; \
+	  sum=$$(grep -E '^[0-9]+ passed, [0-9]+ failed' $(B)/soak/$$r.log | tail -n 1); \
+	  echo "soak round $$r$(if $(QUIET), (one guest at a time)): $$st: $${sum:-no summary}" | tee -a $(B)/soak/rounds.txt; \
 	done
-	@! grep -v ' 0 failed' $(B)/soak/rounds.txt
+	@! grep -q ': FAILED:' $(B)/soak/rounds.txt
 
 soak-round:
 	$(boots_uffd)

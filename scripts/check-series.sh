@@ -38,6 +38,18 @@ build() {
 	fi
 }
 
+# Put both trees back, each whatever happens to the other. The stock build's objects of the
+# files the fixes change are removed: one finished late, from a fix, would outlive the restore.
+restore() {
+	set +e
+	git -C "$tree" checkout -q series
+	if [ -n "${stock:-}" ]; then
+		git -C "$stock" checkout -q --detach baseline
+		for f in $stock_files; do rm -f "$stock_out/${f%.c}.o"; done
+	fi
+}
+stock_files=
+
 mkdir -p "$b/series-logs"
 if [ "$(git -C "$tree" symbolic-ref -q HEAD)" = refs/heads/series ] &&
 	[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] && [ -f "$out/vmlinux" ]; then
@@ -48,8 +60,7 @@ if [ "$(git -C "$tree" symbolic-ref -q HEAD)" = refs/heads/series ] &&
 		[ ! -f "$stock_out/vmlinux" ]; then
 		stock=
 	fi
-	# kbuild rebuilds the stock kernel's few changed files when make next asks for it
-	trap 'git -C "$tree" checkout -q series; [ -z "$stock" ] || git -C "$stock" checkout -q --detach baseline' EXIT
+	trap restore EXIT
 	# What a step does not rebuild is as the tip's own build compiled it: its warnings count.
 	if grep -q 'warning:' "$out/build.log" 2>/dev/null; then
 		fail "tip: its build in $out has warnings (build.log)"
@@ -69,8 +80,9 @@ for c in $commits; do
 	name=$(printf '%04d %s' $n "$(git -C "$tree" log -1 --format=%s "$c")")
 	csrc=$src cout=$out
 	# only .c files changed since baseline: build it on the stock kernel's build
-	if [ -n "${stock:-}" ] && [ -z "$(git -C "$tree" diff --name-only baseline "$c" | grep -v '\.c$')" ]; then
-		csrc=$stock cout=$stock_out
+	files=$(git -C "$tree" diff --name-only baseline "$c")
+	if [ -n "${stock:-}" ] && [ -n "$files" ] && ! grep -qv '\.c$' <<<"$files"; then
+		csrc=$stock cout=$stock_out stock_files=$files
 	fi
 	git -C "$csrc" checkout -q --detach "$c"
 

@@ -43,7 +43,7 @@ e == "" { next }
 	# kselftest_harness: "ok N name # SKIP why"; kselftest.h: "ok N # SKIP why" (why names it)
 	if (match(c, /(^| )# [Ss][Kk][Ii][Pp]/)) {
 		why = substr(c, RSTART + RLENGTH); sub(/^ +/, "", why); c = substr(c, 1, RSTART - 1)
-		if (c == "") c = why
+		if (c == "") { c = why; why = "" }
 		if (st == "pass") st = "skip"
 	}
 	tap[e] = 1; startcase(c); setcase(st, why); next
@@ -82,7 +82,7 @@ END {
 				if (p != "") count("p", e, p)
 				if (p == "pass") emit("PASS", e ": " c)
 				else if (p == "skip" && s == "pass") emit("FAIL", e ": " c ": skipped on patched (" why_["p", e, c] "), passes on stock")
-				else if (p == "skip") emit("SKIP", e ": " c ": " why_["p", e, c])
+				else if (p == "skip") emit("SKIP", e ": " c (why_["p", e, c] == "" ? "" : ": " why_["p", e, c]))
 				else if (p == "fail") emit("FAIL", e ": " c ": " why_["p", e, c])
 				else emit("FAIL", e ": " c ": did not run on patched")
 			}

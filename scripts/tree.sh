@@ -63,6 +63,13 @@ apply() {
 deb=$(dpkg-query -W -f='${Version}' "$PKG")
 [ -d "$T/.git" ] || { source="$PKG $deb" && create && kver=$(kversion "$T") && apply; }
 [ -d "$STOCK" ] || g worktree add -q --detach "$PWD/$STOCK" baseline
+# check-series checks fix commits out in the stock tree; an interrupted run may leave it there
+if [ "$(git -C "$STOCK" rev-parse HEAD)" != "$(g rev-parse baseline)" ]; then
+	[ -z "$(git -C "$STOCK" status --porcelain --untracked-files=no)" ] ||
+		{ echo "tree: $STOCK has local changes and is not on baseline; not touching it" >&2; exit 1; }
+	echo "tree: $STOCK was not on baseline (an interrupted check-series?): back to baseline"
+	git -C "$STOCK" checkout -q --detach baseline
+fi
 
 kver=$(kversion "$STOCK")
 source=$(state source)

@@ -233,7 +233,8 @@ int main(int argc, char **argv)
 				ksft_test_result_pass("%s %s: write completes\n", how, name);
 				break;
 			case SKIP:
-				ksft_test_result_skip("%s %s: no hugetlb WP here\n", how, name);
+				ksft_print_msg("%s %s: no hugetlbfs, or no WP on it\n", how, name);
+				ksft_test_result_skip("%s %s: write completes\n", how, name);
 				break;
 			case FAIL:
 				ksft_test_result_fail("%s %s: write completes\n", how, name);
