@@ -166,10 +166,12 @@ module-files: kernel-patched
 $(B)/uapi/usr/include/linux/userfaultfd.h: | tree
 	+$(MAKE) -s -C $(TREE_stock) O=$(B)/uapi ARCH=x86_64 headers_install
 
-$(FIX_TESTS): $(B)/guest/%: tests/fixes/%.c $(B)/uapi/usr/include/linux/userfaultfd.h
+# With the selftests' vm_util.c (default_huge_page_size()).
+$(FIX_TESTS): $(B)/guest/%: tests/fixes/%.c tests/fixes/task_stat.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include \
-		-I $(TREE_stock)/tools/testing/selftests -o $@ $< -lpthread
+		-I $(TREE_stock)/tools/testing/selftests -o $@ $< \
+		$(TREE_stock)/tools/testing/selftests/mm/vm_util.c -lpthread
 
 $(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	mkdir -p $(@D)

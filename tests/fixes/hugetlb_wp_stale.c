@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "mm/vm_util.h"
+#include "task_stat.h"
 
 static unsigned long hpage;	/* the default huge page size */
 
@@ -71,20 +73,6 @@ static void uffd_vmflags(char *p, char *out, size_t len)
 	}
 	if (f)
 		fclose(f);
-}
-
-static unsigned long default_huge_page_size(void)
-{
-	unsigned long kb = 0;
-	char line[128];
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb * 1024;
 }
 
 static int error(const char *what)
@@ -153,20 +141,11 @@ static int child(bool shared, bool mapped)
 /* "state S, 1234 minor faults": spinning in faults, or asleep */
 static void describe(pid_t pid, char *buf, size_t len)
 {
-	char path[64], stat[512], *p;
-	unsigned long minflt = 0;
-	char state = '?';
-	FILE *f;
+	unsigned long minflt;
+	char path[64], state;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (f && fgets(stat, sizeof(stat), f)) {
-		p = strrchr(stat, ')');	/* after the command name */
-		if (p)
-			sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %lu", &state, &minflt);
-	}
-	if (f)
-		fclose(f);
+	task_stat(path, &state, &minflt);
 	snprintf(buf, len, "state %c, %lu minor faults", state, minflt);
 }
 

@@ -39,6 +39,8 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "mm/vm_util.h"
+#include "task_stat.h"
 
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 0x0004U
@@ -148,18 +150,11 @@ static int pending_faults(void)
 /* The toucher's scheduler state: 'R' running or runnable, 'S'/'D' asleep */
 static char toucher_state(void)
 {
-	char path[64], stat[256], *p, state = '?';
-	FILE *f;
+	unsigned long minflt;
+	char path[64], state;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)atomic_load(&toucher_tid));
-	f = fopen(path, "r");
-	if (f && fgets(stat, sizeof(stat), f)) {
-		p = strrchr(stat, ')');
-		if (p && p[1])
-			state = p[2];
-	}
-	if (f)
-		fclose(f);
+	task_stat(path, &state, &minflt);
 	return state;
 }
 
@@ -222,7 +217,7 @@ static void run(const struct mem *m, int seconds)
 	time_t end, cap;
 	unsigned int r;
 
-	unit = m->mfd_flags & MFD_HUGETLB ? 2 << 20 : (size_t)getpagesize();
+	unit = m->mfd_flags & MFD_HUGETLB ? default_huge_page_size() : (size_t)getpagesize();
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
 		ksft_print_msg("%s: no userfaultfd (%s)\n", m->name, strerror(errno));
