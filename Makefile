@@ -43,24 +43,28 @@ CHECK_PLAN_stock    := guest/check.plan guest/check-bench.plan
 CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan
 CHECK_PLAN_debug    := guest/check.plan
 CHECK_PLAN_nomarker := guest/check-nomarker.plan
-GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench $(FIX_TESTS)
+GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench $(GUEST_TESTS)
 GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(B)/guest/uffd_bench \
-                       $(FIX_TESTS) $(MODULE_FILES)
+                       $(GUEST_TESTS) $(MODULE_FILES)
 GUEST_FILES_debug    = $(B)/out-debug/uffd-unit-tests $(B)/out-debug/uffd-stress $(B)/guest/uffd_bench \
-                       $(FIX_TESTS) $(MODULE_PROGS) \
+                       $(GUEST_TESTS) $(MODULE_PROGS) \
                        $(call MODULES_FOR,debug)
 GUEST_FILES_nomarker = $(B)/out-patched/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker)
 
 # The reference module, its tests, the demo and the fuzzer: built against the patched kernel.
 # The programs run on every patched build; the modules are built again for the debug and
 # nomarker kernels (build/mod-<kernel>), whose structure layouts differ.
-MODULE_PROGS = $(addprefix tests/module/,uffd_module_test uffd_bad_ops_test uffd-unit-tests-module \
+MODULE_PROGS = $(addprefix tests/module/,uffd_module_test uffd_bad_ops_test uffd_unload_test \
+	uffd-unit-tests-module \
 	uffd-stress-module) demo/lazy_restore $(B)/guest/uffd_fuzz
 MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko $(MODULE_PROGS)
 MODULES_FOR  = $(B)/mod-$1/module/uffd_sample.ko $(B)/mod-$1/tests/module/uffd_bad_ops.ko
 # The tests of the two stock 6.12 fixes at the head of the series (tests/fixes) run on every
 # kernel: on stock they measure the bugs, on the series they must pass.
 FIX_TESTS    = $(B)/guest/uffd_unregister_race $(B)/guest/hugetlb_wp_stale
+# What stock 6.12 offers and the series must keep (tests/compat), on every kernel alike
+COMPAT_TESTS = $(B)/guest/sysv_shm
+GUEST_TESTS  = $(FIX_TESTS) $(COMPAT_TESTS)
 
 # Checks of `make check`: each writes build/results/<name>.txt with PASS/FAIL/SKIP lines,
 # scripts/summary.sh totals them. Add a check by appending a target here.
@@ -146,7 +150,7 @@ $(B)/guest/qemu-exit: guest/qemu-exit.c
 
 # The kernel comes first: it installs the headers the selftests are built against.
 guest-%: kernel-% $(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress $(B)/guest/qemu-exit ;
-guest-stock guest-patched guest-debug: $(FIX_TESTS)
+guest-stock guest-patched guest-debug: $(GUEST_TESTS)
 guest-stock guest-patched: $(B)/guest/uffd_bench
 guest-patched: module-files
 guest-debug: module-files modules-debug $(B)/guest/uffd_bench
@@ -167,11 +171,13 @@ $(B)/uapi/usr/include/linux/userfaultfd.h: | tree
 	+$(MAKE) -s -C $(TREE_stock) O=$(B)/uapi ARCH=x86_64 headers_install
 
 # With the selftests' vm_util.c (default_huge_page_size()).
+build_guest_test = mkdir -p $(@D) && gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include \
+	-I $(TREE_stock)/tools/testing/selftests -o $@ $< \
+	$(TREE_stock)/tools/testing/selftests/mm/vm_util.c -lpthread
 $(FIX_TESTS): $(B)/guest/%: tests/fixes/%.c tests/fixes/task_stat.h $(B)/uapi/usr/include/linux/userfaultfd.h
-	mkdir -p $(@D)
-	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include \
-		-I $(TREE_stock)/tools/testing/selftests -o $@ $< \
-		$(TREE_stock)/tools/testing/selftests/mm/vm_util.c -lpthread
+	$(build_guest_test)
+$(COMPAT_TESTS): $(B)/guest/%: tests/compat/%.c $(B)/uapi/usr/include/linux/userfaultfd.h
+	$(build_guest_test)
 
 $(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	mkdir -p $(@D)

@@ -9,7 +9,9 @@
  * - each memory object is a file with an inode of its own, so that its
  *   pages live in a real page cache, which core mm needs to map them as
  *   file pages;
- * - ->fault reports MISSING and MINOR userfaults with handle_userfault();
+ * - ->fault only maps pages: core mm delivers MISSING and MINOR userfaults
+ *   before it calls ->fault, using uffd_get_folio to see what is cached, so
+ *   no code of this module sleeps in a userfault;
  * - UFFDIO_COPY and UFFDIO_ZEROPAGE use uffd_pagecache_copy(), which only
  *   asks us to insert the folio it filled (uffd_add_folio);
  * - UFFDIO_CONTINUE asks us to look a folio up (uffd_get_folio);
@@ -137,29 +139,24 @@ static vm_fault_t uffd_sample_fault(struct vm_fault *vmf)
 	if (vmf->pgoff >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE))
 		return VM_FAULT_SIGBUS;
 
+	/*
+	 * Core mm delivered the MISSING or MINOR userfault already if the
+	 * range is registered for one, and found the page absent or cached
+	 * accordingly.  If that changed since (a hole punched, a page filled
+	 * through another mapping), return without mapping anything: the
+	 * access faults again and core mm looks again.
+	 */
 	folio = filemap_lock_folio(inode->i_mapping, vmf->pgoff);
 	if (IS_ERR(folio)) {
-		/*
-		 * Not cached.  If the range is registered for MISSING faults,
-		 * userspace supplies the contents (UFFDIO_COPY or ZEROPAGE):
-		 * let it know, and wait.
-		 */
 		if (userfaultfd_missing(vma))
-			return handle_userfault(vmf, VM_UFFD_MISSING);
-
+			return VM_FAULT_NOPAGE;
 		folio = uffd_sample_get_or_alloc(inode->i_mapping, vmf->pgoff);
 		if (IS_ERR(folio))
 			return vmf_error(PTR_ERR(folio));
 	} else if (userfaultfd_minor(vma)) {
-		/*
-		 * Cached but not mapped here.  If the range is registered for
-		 * MINOR faults, userspace decides when it may be mapped
-		 * (UFFDIO_CONTINUE).  UFFDIO_CONTINUE needs the folio lock,
-		 * so do not hold it while waiting.
-		 */
 		folio_unlock(folio);
 		folio_put(folio);
-		return handle_userfault(vmf, VM_UFFD_MINOR);
+		return VM_FAULT_NOPAGE;
 	}
 
 	vmf->page = folio_file_page(folio, vmf->pgoff);
@@ -167,9 +164,10 @@ static vm_fault_t uffd_sample_fault(struct vm_fault *vmf)
 }
 
 /*
- * vm_uffd_ops.uffd_get_folio: UFFDIO_CONTINUE maps what is cached and never
- * allocates.  filemap_lock_folio() returns the folio locked and referenced,
- * as core mm wants it, or -ENOENT.
+ * vm_uffd_ops.uffd_get_folio: core mm asks what is cached, to tell MISSING
+ * from MINOR faults, and UFFDIO_CONTINUE maps it; neither allocates.
+ * filemap_lock_folio() returns the folio locked and referenced, as core mm
+ * wants it, or -ENOENT.
  */
 static int uffd_sample_get_folio(struct inode *inode, pgoff_t pgoff,
 				 struct folio **foliop)
@@ -202,9 +200,9 @@ static int uffd_sample_add_folio(struct vm_area_struct *vma,
 
 static const struct vm_uffd_ops uffd_sample_uffd_ops = {
 	.uffd_features	= VM_UFFD_MISSING | VM_UFFD_MINOR | UFFD_SAMPLE_WP,
-	.uffd_ioctls	= BIT(_UFFDIO_COPY) | BIT(_UFFDIO_ZEROPAGE) |
-			  BIT(_UFFDIO_WRITEPROTECT) | BIT(_UFFDIO_CONTINUE) |
-			  BIT(_UFFDIO_POISON),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY) | BIT_ULL(_UFFDIO_ZEROPAGE) |
+			  BIT_ULL(_UFFDIO_WRITEPROTECT) |
+			  BIT_ULL(_UFFDIO_CONTINUE) | BIT_ULL(_UFFDIO_POISON),
 	.uffd_get_folio	= uffd_sample_get_folio,
 	.uffd_copy	= uffd_pagecache_copy,
 	.uffd_add_folio	= uffd_sample_add_folio,
@@ -223,12 +221,11 @@ static const struct vm_operations_struct uffd_sample_vm_ops = {
 
 /*
  * A partial table: MINOR faults only, so UFFDIO_CONTINUE only.  Registering
- * MISSING or WP on this memory fails with -EINVAL, and the fault handler's
- * MISSING branch is never taken.
+ * MISSING or WP on this memory fails with -EINVAL.
  */
 static const struct vm_uffd_ops uffd_sample_minor_uffd_ops = {
 	.uffd_features	= VM_UFFD_MINOR,
-	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_CONTINUE),
 	.uffd_get_folio	= uffd_sample_get_folio,
 };
 

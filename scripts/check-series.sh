@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
 # on its own (workbench config) without compiler warnings and passes checkpatch --strict with no
-# error, warning or check; the tip also builds with CONFIG_USERFAULTFD=n and without shmem/tmpfs
-# and hugetlbfs (make check builds and boots it without PTE markers), and its userfaultfd core
-# calls no shmem_ function.
+# error, warning or check; the tip also builds with CONFIG_USERFAULTFD=n, without shmem/tmpfs
+# and hugetlbfs (make check builds and boots it without PTE markers), and for i386, where each
+# commit's changed files build too; and its userfaultfd core calls no shmem_ function.
 # The commits are built in order, incrementally. When the tree is clean on its branch series (a
 # fresh clone), they are checked out in it and built in OUT, which holds its tip: the step to
 # the first commit that changes mm.h rebuilds only what the later ones change, where a build
@@ -25,9 +25,9 @@ commits=$(git -C "$tree" rev-list --reverse baseline..series)
 [ -n "$commits" ] || { fail "no commits between baseline and series"; exit 0; }
 [ -d "$wt" ] || git -C "$tree" worktree add -q --detach "$wt" series
 
-# build NAME CONFIG SRC OUT LOG: vmlinux of SRC's checkout in OUT
+# [ARCH=i386] build NAME CONFIG SRC OUT LOG [TARGETS]: vmlinux (or TARGETS) of SRC's checkout in OUT
 build() {
-	if ! make -C "$3" O="$4" ARCH=x86_64 -j"$jobs" vmlinux >"$5" 2>&1; then
+	if ! make -C "$3" O="$4" ARCH="${ARCH:-x86_64}" -j"$jobs" ${6:-vmlinux} >"$5" 2>&1; then
 		fail "$1: does not build ($2 config)"
 		grep -E 'error:' "$5" | sed 's/^/    /' | head -20
 	elif grep -q 'warning:' "$5"; then
@@ -113,6 +113,22 @@ for cfg in nouffd noshmem-nohugetlbfs; do
 	"$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
 	build "tip" "$cfg" "$wt" "$b/out-series-$cfg" "$b/series-logs/tip-$cfg.log"
 done
+
+# 32-bit, where an unsigned long has 32 bits: the tip's vmlinux for i386, then each commit's
+# changes, the objects of the .c files the series has changed up to it (headers included by
+# them come along), built in the tip's build folder. Not booted.
+ARCH=i386 "$here/config.sh" "$wt" "$b/out-series-i386" >/dev/null
+ARCH=i386 build "tip" i386 "$wt" "$b/out-series-i386" "$b/series-logs/tip-i386.log"
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	name=$(printf '%04d %s' $n "$(git -C "$tree" log -1 --format=%s "$c")")
+	objs=$(git -C "$tree" diff --name-only baseline "$c" -- '*.c' | sed 's/\.c$/.o/')
+	git -C "$wt" checkout -q --detach "$c"
+	ARCH=i386 build "$name: $(wc -w <<<"$objs") objects" i386 "$wt" "$b/out-series-i386" \
+		"$b/series-logs/$(printf %04d $n)-i386.log" "$objs"
+done
+git -C "$wt" checkout -q --detach series
 
 # The point of the series: core userfaultfd code no longer reaches into shmem.
 calls=$(grep -nE '\bshmem_[a-z_]+\(' "$wt/mm/userfaultfd.c" "$wt/fs/userfaultfd.c" || true)

@@ -6,7 +6,7 @@
 set -uo pipefail
 b=$1; shift
 
-ops=0 per_run= consoles=0 splats=0
+ops=0 per_run= consoles=0 splats=0 misbehaved=0 unloads=0
 declare -A refused=()
 for run in "$@"; do
 	name=${run##*/check-}
@@ -20,6 +20,11 @@ for run in "$@"; do
 	[ -z "$n" ] || { ops=$((ops + n)); per_run+="${per_run:+, }$name $n"; }
 	while read -r t; do refused[$t]=1; done < <(sed -n 's/^# refused and logged once: \([a-z_]*\).*/\1/p' \
 		"$run/results.log" 2>/dev/null)
+	# tests/module: hooks breaking their contract, and the provider unloaded under a fault
+	n=$(sed -n 's/^# \([0-9]*\) misbehaving hooks tried.*/\1/p' "$run/results.log" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+	misbehaved=$((misbehaved + ${n:-0}))
+	n=$(grep -c '^# module unloaded under a' "$run/results.log" 2>/dev/null)
+	unloads=$((unloads + ${n:-0}))
 done
 
 # kernel builds that passed: each commit of the series in its configurations, the tip in
@@ -42,7 +47,9 @@ tolerated=$(grep -c 'uffd-common: tolerated ' "${stock_log:-/dev/null}" 2>/dev/n
 
 echo "hardening counts:"
 echo "  operations fuzzed:        $ops (${per_run:-no fuzzer run})"
-echo "  malformed tables refused: ${#refused[@]} (distinct tables, each with -EINVAL and one log line)"
+echo "  malformed tables refused: ${#refused[@]} (distinct tables, each with -EINVAL in every mode and one log line per load)"
+echo "  misbehaving hooks:        $misbehaved (contract breaches, each an errno and a log line, no BUG)"
+echo "  provider unloaded under a sleeping fault: $unloads times, kernel alive"
 echo "  kernel configs built:     ${builds:-0} builds of the series in configs: ${configs:-none}; kernels built for the guests: ${booted:-none}"
 echo "  splats in guest consoles: $splats (in $consoles consoles)"
 echo "  sparse: files with new warnings: ${new_sparse:-not run}"

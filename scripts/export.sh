@@ -37,7 +37,7 @@ if [ "$n" -gt 0 ]; then
 	# The cover letter is "from" the committer at "now": pin both to the last commit's author.
 	GIT_COMMITTER_NAME=$(g log -1 --format=%an series) GIT_COMMITTER_EMAIL=$(g log -1 --format=%ae series) \
 	GIT_COMMITTER_DATE=$(g log -1 --format=%ad --date=raw series) \
-		g -c core.abbrev=12 format-patch -q --zero-commit --no-signature --no-base "${cover[@]}" \
+		g -c core.abbrev=12 format-patch -q --subject-prefix="PATCH v3" --zero-commit --no-signature --no-base "${cover[@]}" \
 			-o "$PWD/$tmp" baseline..series
 	if [ -f "$COVER" ]; then
 		awk -v cover="$COVER" '

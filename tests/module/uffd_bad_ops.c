@@ -3,8 +3,9 @@
  * uffd_bad_ops - memory whose vm_uffd_ops are deliberately malformed
  *
  * Each table below breaks one rule that core mm checks when a range is
- * registered with userfaultfd; UFFDIO_REGISTER must fail with -EINVAL and
- * log the table once.  The memory itself is that of uffd_sample, built in
+ * registered with userfaultfd; UFFDIO_REGISTER must fail with -EINVAL in
+ * every mode and log the table once per load of this module.  One more
+ * table is good, but its hooks misbehave on request.  The memory itself is that of uffd_sample, built in
  * here, and so are its two good tables, which must keep working next to the
  * broken ones.  uffd_bad_ops.h has the user API.
  */
@@ -17,62 +18,73 @@
 
 static const struct vm_uffd_ops uffd_bad_no_features = {
 	.uffd_features	= 0,
-	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_CONTINUE),
 	.uffd_get_folio	= uffd_sample_get_folio,
 };
 
 /* VM_SHARED is a VMA flag, but no userfault mode */
 static const struct vm_uffd_ops uffd_bad_unknown_feature = {
 	.uffd_features	= VM_UFFD_MINOR | VM_SHARED,
-	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_CONTINUE),
 	.uffd_get_folio	= uffd_sample_get_folio,
 };
 
 static const struct vm_uffd_ops uffd_bad_missing_no_copy = {
 	.uffd_features	= VM_UFFD_MISSING,
-	.uffd_ioctls	= BIT(_UFFDIO_ZEROPAGE),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_ZEROPAGE),
+	.uffd_get_folio	= uffd_sample_get_folio,
 	.uffd_copy	= uffd_pagecache_copy,
 	.uffd_add_folio	= uffd_sample_add_folio,
 };
 
 static const struct vm_uffd_ops uffd_bad_missing_no_hook = {
 	.uffd_features	= VM_UFFD_MISSING,
-	.uffd_ioctls	= BIT(_UFFDIO_COPY),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY),
+	.uffd_get_folio	= uffd_sample_get_folio,
+};
+
+/* Core mm needs uffd_get_folio to tell a MISSING fault from a MINOR one */
+static const struct vm_uffd_ops uffd_bad_missing_no_get_folio = {
+	.uffd_features	= VM_UFFD_MISSING,
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY),
+	.uffd_copy	= uffd_pagecache_copy,
+	.uffd_add_folio	= uffd_sample_add_folio,
 };
 
 static const struct vm_uffd_ops uffd_bad_minor_no_continue = {
 	.uffd_features	= VM_UFFD_MINOR,
-	.uffd_ioctls	= BIT(_UFFDIO_POISON),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_POISON),
 	.uffd_get_folio	= uffd_sample_get_folio,
 };
 
 static const struct vm_uffd_ops uffd_bad_minor_no_hook = {
 	.uffd_features	= VM_UFFD_MINOR,
-	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_CONTINUE),
 };
 
 /* _UFFDIO_POISON is the highest range ioctl; bit 20 means nothing */
 static const struct vm_uffd_ops uffd_bad_unknown_ioctl = {
 	.uffd_features	= VM_UFFD_MINOR,
-	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE) | BIT(20),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_CONTINUE) | BIT_ULL(20),
 	.uffd_get_folio	= uffd_sample_get_folio,
 };
 
 /* UFFDIO_MOVE exists, but only for anonymous memory */
 static const struct vm_uffd_ops uffd_bad_move = {
 	.uffd_features	= VM_UFFD_MINOR,
-	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE) | BIT(_UFFDIO_MOVE),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_CONTINUE) | BIT_ULL(_UFFDIO_MOVE),
 	.uffd_get_folio	= uffd_sample_get_folio,
 };
 
 static const struct vm_uffd_ops uffd_bad_wp_no_writeprotect = {
 	.uffd_features	= VM_UFFD_WP,
-	.uffd_ioctls	= BIT(_UFFDIO_POISON),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_POISON),
 };
 
 static const struct vm_uffd_ops uffd_bad_pagecache_no_add = {
 	.uffd_features	= VM_UFFD_MISSING,
-	.uffd_ioctls	= BIT(_UFFDIO_COPY),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY),
+	.uffd_get_folio	= uffd_sample_get_folio,
 	.uffd_copy	= uffd_pagecache_copy,
 };
 
@@ -83,7 +95,7 @@ static const struct vm_uffd_ops uffd_bad_pagecache_no_add = {
  */
 static const struct vm_uffd_ops uffd_wp_only = {
 	.uffd_features	= VM_UFFD_WP,
-	.uffd_ioctls	= BIT(_UFFDIO_WRITEPROTECT),
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_WRITEPROTECT),
 };
 
 #define UFFD_BAD_VM_OPS(table) \
@@ -94,6 +106,8 @@ static const struct vm_operations_struct uffd_bad_vm_ops[] = {
 	[UFFD_BAD_UNKNOWN_FEATURE] = UFFD_BAD_VM_OPS(&uffd_bad_unknown_feature),
 	[UFFD_BAD_MISSING_NO_COPY] = UFFD_BAD_VM_OPS(&uffd_bad_missing_no_copy),
 	[UFFD_BAD_MISSING_NO_HOOK] = UFFD_BAD_VM_OPS(&uffd_bad_missing_no_hook),
+	[UFFD_BAD_MISSING_NO_GET_FOLIO] =
+		UFFD_BAD_VM_OPS(&uffd_bad_missing_no_get_folio),
 	[UFFD_BAD_MINOR_NO_CONTINUE] =
 		UFFD_BAD_VM_OPS(&uffd_bad_minor_no_continue),
 	[UFFD_BAD_MINOR_NO_HOOK] = UFFD_BAD_VM_OPS(&uffd_bad_minor_no_hook),
@@ -110,11 +124,114 @@ static_assert(ARRAY_SIZE(uffd_bad_vm_ops) == UFFD_BAD_NR);
 static const struct vm_operations_struct uffd_wp_only_vm_ops =
 	UFFD_BAD_VM_OPS(&uffd_wp_only);
 
+/*
+ * A good table whose hooks break their contract in the way that
+ * UFFD_BAD_OPS_MISBEHAVE last chose: core mm must turn each breach into an
+ * errno and a log line, never a crash or a leaked page.
+ */
+static int uffd_misbehaviour;
+
+static int uffd_misbehave_get_folio(struct inode *inode, pgoff_t pgoff,
+				    struct folio **foliop)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct folio *folio;
+
+	switch (READ_ONCE(uffd_misbehaviour)) {
+	case UFFD_GET_UNLOCKED:
+		folio = filemap_lock_folio(mapping, pgoff);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		folio_unlock(folio);
+		break;
+	case UFFD_GET_NOT_CACHED:
+		folio = uffd_sample_alloc(mapping);
+		if (!folio)
+			return -ENOMEM;
+		folio_lock(folio);
+		break;
+	case UFFD_GET_OTHER_INDEX:
+		folio = filemap_lock_folio(mapping, pgoff + 1);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		break;
+	default:
+		return uffd_sample_get_folio(inode, pgoff, foliop);
+	}
+	*foliop = folio;
+	return 0;
+}
+
+static int uffd_misbehave_add_folio(struct vm_area_struct *vma,
+				    unsigned long addr, struct folio *folio)
+{
+	int ret;
+
+	switch (READ_ONCE(uffd_misbehaviour)) {
+	case UFFD_ADD_ENOENT:
+		return -ENOENT;
+	case UFFD_ADD_EAGAIN:
+		return -EAGAIN;
+	case UFFD_ADD_EEXIST:
+		return -EEXIST;
+	case UFFD_ADD_ENOMEM:
+		return -ENOMEM;
+	case UFFD_ADD_UNLOCKED:
+		ret = uffd_sample_add_folio(vma, addr, folio);
+		if (!ret)
+			folio_unlock(folio);
+		return ret;
+	default:
+		return uffd_sample_add_folio(vma, addr, folio);
+	}
+}
+
+static int uffd_misbehave_copy(pmd_t *dst_pmd, struct vm_area_struct *dst_vma,
+			       unsigned long dst_addr, unsigned long src_addr,
+			       uffd_flags_t flags, struct folio **foliop)
+{
+	struct folio *folio;
+
+	switch (READ_ONCE(uffd_misbehaviour)) {
+	case UFFD_COPY_ENOENT_NO_FOLIO:
+		return -ENOENT;
+	case UFFD_COPY_EIO_WITH_FOLIO:
+		if (!*foliop) {
+			folio = uffd_sample_alloc(dst_vma->vm_file->f_mapping);
+			if (!folio)
+				return -ENOMEM;
+			*foliop = folio;
+		}
+		return -EIO;
+	default:
+		return uffd_pagecache_copy(dst_pmd, dst_vma, dst_addr, src_addr,
+					   flags, foliop);
+	}
+}
+
+static const struct vm_uffd_ops uffd_misbehave_ops = {
+	.uffd_features	= VM_UFFD_MISSING | VM_UFFD_MINOR,
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY) | BIT_ULL(_UFFDIO_ZEROPAGE) |
+			  BIT_ULL(_UFFDIO_CONTINUE),
+	.uffd_get_folio	= uffd_misbehave_get_folio,
+	.uffd_copy	= uffd_misbehave_copy,
+	.uffd_add_folio	= uffd_misbehave_add_folio,
+};
+
+static const struct vm_operations_struct uffd_misbehave_vm_ops =
+	UFFD_BAD_VM_OPS(&uffd_misbehave_ops);
+
 static long uffd_bad_ops_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
 	const struct vm_operations_struct *vm_ops;
 
+	if (cmd == UFFD_BAD_OPS_MISBEHAVE) {
+		if (arg >= UFFD_MISBEHAVIOUR_NR)
+			return -EINVAL;
+		WRITE_ONCE(uffd_misbehaviour, arg);
+		return 0;
+	}
 	if (cmd != UFFD_BAD_OPS_CREATE)
 		return -ENOTTY;
 
@@ -130,6 +247,9 @@ static long uffd_bad_ops_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case UFFD_WP_ONLY:
 		vm_ops = &uffd_wp_only_vm_ops;
+		break;
+	case UFFD_MISBEHAVE:
+		vm_ops = &uffd_misbehave_vm_ops;
 		break;
 	default:
 		return -EINVAL;

@@ -16,12 +16,15 @@
 #define UFFD_BAD_OPS_DEV	"/dev/uffd_bad_ops"
 #define UFFD_BAD_OPS_SIZE	(16 * 4096)
 #define UFFD_BAD_OPS_CREATE	_IO(0xB9, 0x20)
+/* How the hooks of table UFFD_MISBEHAVE break their contract from now on */
+#define UFFD_BAD_OPS_MISBEHAVE	_IO(0xB9, 0x21)
 
 enum uffd_bad_ops_table {
 	UFFD_BAD_NO_FEATURES,		/* uffd_features is 0 */
 	UFFD_BAD_UNKNOWN_FEATURE,	/* a bit that is no userfault mode */
 	UFFD_BAD_MISSING_NO_COPY,	/* MISSING without _UFFDIO_COPY */
 	UFFD_BAD_MISSING_NO_HOOK,	/* _UFFDIO_COPY without uffd_copy */
+	UFFD_BAD_MISSING_NO_GET_FOLIO,	/* MISSING without uffd_get_folio */
 	UFFD_BAD_MINOR_NO_CONTINUE,	/* MINOR without _UFFDIO_CONTINUE */
 	UFFD_BAD_MINOR_NO_HOOK,		/* _UFFDIO_CONTINUE, no uffd_get_folio */
 	UFFD_BAD_UNKNOWN_IOCTL,		/* an ioctl bit that does not exist */
@@ -34,7 +37,24 @@ enum uffd_bad_ops_table {
 	UFFD_GOOD_MINOR,		/* MINOR only */
 	/* WP only: good with PTE markers, refused without them */
 	UFFD_WP_ONLY,
+	/* Good, with hooks that misbehave as UFFD_BAD_OPS_MISBEHAVE says */
+	UFFD_MISBEHAVE,
 	UFFD_BAD_OPS_NR_TABLES,
+};
+
+enum uffd_misbehaviour {
+	UFFD_BEHAVE,
+	UFFD_GET_UNLOCKED,		/* uffd_get_folio: folio not locked */
+	UFFD_GET_NOT_CACHED,		/* uffd_get_folio: not in the cache */
+	UFFD_GET_OTHER_INDEX,		/* uffd_get_folio: the next page's */
+	UFFD_ADD_ENOENT,		/* uffd_add_folio fails so */
+	UFFD_ADD_EAGAIN,
+	UFFD_ADD_EEXIST,
+	UFFD_ADD_ENOMEM,
+	UFFD_ADD_UNLOCKED,		/* uffd_add_folio: caches, unlocks */
+	UFFD_COPY_ENOENT_NO_FOLIO,	/* uffd_copy: -ENOENT, no folio */
+	UFFD_COPY_EIO_WITH_FOLIO,	/* uffd_copy: -EIO, folio left */
+	UFFD_MISBEHAVIOUR_NR,
 };
 
 #endif /* _UAPI_UFFD_BAD_OPS_H */

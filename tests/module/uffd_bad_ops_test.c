@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Malformed vm_uffd_ops are refused at UFFDIO_REGISTER with EINVAL and
- * logged once per table; good tables of the same module keep working.
+ * Malformed vm_uffd_ops are refused at UFFDIO_REGISTER with EINVAL in every
+ * mode, WP_ASYNC included, and logged once per table and load of the
+ * module; no range ioctl reaches their hooks.  Good tables of the same
+ * module keep working, and hooks that break their contract give an errno.
  *
  * Needs uffd_bad_ops.ko freshly loaded (each table is logged only the first
- * time it is refused) and root, to read /dev/kmsg.
+ * time it is refused after a load) and root, to read /dev/kmsg.
  */
 #include "uffd_test_util.h"
 
@@ -29,6 +31,10 @@ static const struct {
 		"uffd_bad_missing_no_hook",
 		"_UFFDIO_COPY or _UFFDIO_ZEROPAGE without uffd_copy",
 		UFFDIO_REGISTER_MODE_MISSING },
+	[UFFD_BAD_MISSING_NO_GET_FOLIO] = {
+		"uffd_bad_missing_no_get_folio",
+		"MISSING or MINOR without uffd_get_folio",
+		UFFDIO_REGISTER_MODE_MISSING },
 	[UFFD_BAD_MINOR_NO_CONTINUE] = {
 		"uffd_bad_minor_no_continue", "MINOR without _UFFDIO_CONTINUE",
 		UFFDIO_REGISTER_MODE_MINOR },
@@ -51,6 +57,21 @@ static const struct {
 		"uffd_pagecache_copy without uffd_add_folio",
 		UFFDIO_REGISTER_MODE_MISSING },
 };
+
+/*
+ * Every range ioctl on [@area, +@len), which no registration covers: each
+ * must fail, none may reach a hook.  Returns how many succeeded.
+ */
+static int range_ioctls_succeeding(int uffd, char *area, size_t len)
+{
+	static char src[PAGE];
+
+	return !ut_copy(uffd, area, src, PAGE, 0) +
+	       !ut_zeropage(uffd, area, PAGE) +
+	       !ut_continue(uffd, area, PAGE) +
+	       !ut_writeprotect(uffd, area, len, true) +
+	       !ut_poison(uffd, area, PAGE);
+}
 
 /* A memory object of the module carrying table @table, mapped shared */
 static char *bad_ops_map(int table, int *fdp)
@@ -159,6 +180,23 @@ TEST(malformed_tables)
 						       UFFD_BAD_OPS_SIZE,
 						       modes[m], NULL))
 				TH_LOG("%s", tables[i].name);
+		EXPECT_EQ(0, range_ioctls_succeeding(uffd, area,
+						     UFFD_BAD_OPS_SIZE));
+		close(uffd);
+
+		/*
+		 * WP_ASYNC registers WP on memory of any kind, but not on
+		 * memory whose table is broken: its hooks would be called.
+		 */
+		uffd = ut_uffd_open_features(UFFD_FEATURE_WP_ASYNC |
+					     UFFD_FEATURE_WP_UNPOPULATED);
+		ASSERT_LE(0, uffd);
+		EXPECT_EQ(-EINVAL, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					       UFFDIO_REGISTER_MODE_WP, NULL))
+			TH_LOG("%s in WP_ASYNC mode", tables[i].name);
+		EXPECT_EQ(0, range_ioctls_succeeding(uffd, area,
+						     UFFD_BAD_OPS_SIZE))
+			TH_LOG("%s in WP_ASYNC mode", tables[i].name);
 
 		expect_logged_once(_metadata, kmsg, tables[i].name,
 				   tables[i].reason);
@@ -284,6 +322,116 @@ TEST(wp_needs_pte_markers)
 	close(fd);
 	close(uffd);
 	close(kmsg);
+}
+
+static int misbehave(int how)
+{
+	int dfd = open(UFFD_BAD_OPS_DEV, O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (dfd < 0)
+		return -errno;
+	ret = ioctl(dfd, UFFD_BAD_OPS_MISBEHAVE, how) ? -errno : 0;
+	close(dfd);
+	return ret;
+}
+
+/*
+ * Hooks of a good table that break their contract: each breach gives the
+ * ioctl an errno and the log a line naming the hook; the module's pages all
+ * go when the memory does.
+ */
+TEST(misbehaving_hooks)
+{
+	static const struct {
+		int how;
+		int ioctl;	/* _UFFDIO_COPY or _UFFDIO_CONTINUE */
+		int err;	/* what the ioctl must fail with */
+		const char *hook; /* the hook the kernel must name, or NULL */
+		const char *log; /* and what it must say of it */
+	} cases[] = {
+		{ UFFD_GET_UNLOCKED, _UFFDIO_CONTINUE, -EFAULT,
+		  "uffd_misbehave_get_folio", "returned a folio that is not locked" },
+		{ UFFD_GET_NOT_CACHED, _UFFDIO_CONTINUE, -EFAULT,
+		  "uffd_misbehave_get_folio", "returned a folio that is not in the page cache" },
+		{ UFFD_GET_OTHER_INDEX, _UFFDIO_CONTINUE, -EFAULT,
+		  "uffd_misbehave_get_folio", "returned a folio that is at another index" },
+		{ UFFD_ADD_ENOENT, _UFFDIO_COPY, -EFAULT, NULL, NULL },
+		{ UFFD_ADD_EAGAIN, _UFFDIO_COPY, -EAGAIN, NULL, NULL },
+		{ UFFD_ADD_EEXIST, _UFFDIO_COPY, -EEXIST, NULL, NULL },
+		{ UFFD_ADD_ENOMEM, _UFFDIO_COPY, -ENOMEM, NULL, NULL },
+		{ UFFD_ADD_UNLOCKED, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_add_folio", "returned a folio that is not locked" },
+		{ UFFD_COPY_ENOENT_NO_FOLIO, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_copy", "returned -2 without a folio" },
+		{ UFFD_COPY_EIO_WITH_FOLIO, _UFFDIO_COPY, -EIO,
+		  "uffd_misbehave_copy", "returned -5 with a folio" },
+	};
+	char src[PAGE];
+	int tried = 0;
+
+	if (access(UFFD_BAD_OPS_DEV, F_OK))
+		SKIP(return, UFFD_BAD_OPS_DEV " missing: load uffd_bad_ops.ko");
+	memset(src, 'm', PAGE);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int kmsg, uffd, fd, with_reason, ret;
+		char *area, *alias;
+
+		kmsg = kmsg_open();
+		ASSERT_LE(0, kmsg);
+		area = bad_ops_map(UFFD_MISBEHAVE, &fd);
+		ASSERT_NE(NULL, area);
+		/* Pages 0 and 1 cached but not mapped in area, for CONTINUE */
+		alias = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, alias);
+		alias[0] = alias[PAGE] = 'c';
+		munmap(alias, 2 * PAGE);
+
+		uffd = ut_uffd_open();
+		ASSERT_LE(0, uffd);
+		ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+					 UFFDIO_REGISTER_MODE_MISSING |
+					 UFFDIO_REGISTER_MODE_MINOR, NULL));
+		ASSERT_EQ(0, misbehave(cases[i].how));
+		if (cases[i].ioctl == _UFFDIO_CONTINUE)
+			ret = ut_continue(uffd, area, PAGE);
+		else
+			ret = ut_copy(uffd, area + 4 * PAGE, src, PAGE, 0);
+		EXPECT_EQ(cases[i].err, ret)
+			TH_LOG("misbehaviour %d", cases[i].how);
+		ASSERT_EQ(0, misbehave(UFFD_BEHAVE));
+
+		/* The memory still works once the hooks behave */
+		if (cases[i].ioctl == _UFFDIO_CONTINUE) {
+			EXPECT_EQ(0, ut_continue(uffd, area, PAGE));
+			EXPECT_EQ('c', area[0]);
+		} else if (cases[i].how != UFFD_ADD_UNLOCKED) {
+			EXPECT_EQ(0, ut_copy(uffd, area + 4 * PAGE, src, PAGE, 0));
+			EXPECT_EQ('m', area[4 * PAGE]);
+		} else {
+			/* That one cached the page: only the mapping failed */
+			EXPECT_EQ(0, ut_continue(uffd, area + 4 * PAGE, PAGE));
+			EXPECT_EQ('m', area[4 * PAGE]);
+		}
+
+		if (cases[i].hook) {
+			kmsg_count(kmsg, cases[i].hook, cases[i].log,
+				       &with_reason);
+			EXPECT_EQ(1, with_reason)
+				TH_LOG("\"%s ... %s\" logged %d times",
+				       cases[i].hook, cases[i].log, with_reason);
+		}
+		close(uffd);
+		munmap(area, UFFD_BAD_OPS_SIZE);
+		close(fd);
+		close(kmsg);
+		tried++;
+	}
+	/* Every page went back: none leaked by the error paths */
+	EXPECT_EQ(0, ut_nr_pages("/sys/module/uffd_bad_ops/parameters/nr_pages"));
+	ksft_print_msg("%d misbehaving hooks tried\n", tried);
 }
 
 TEST_HARNESS_MAIN

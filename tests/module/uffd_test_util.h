@@ -88,6 +88,22 @@ static inline long ut_nr_pages(const char *param)
 	return n;
 }
 
+/* A userfaultfd with @features (0: none); the fd or -errno */
+static inline int ut_uffd_open_features(__u64 features)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		return -errno;
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		close(uffd);
+		return -errno;
+	}
+	return uffd;
+}
+
 static inline int ut_uffd_open(void)
 {
 	struct uffdio_api api = { .api = UFFD_API };
