@@ -98,6 +98,11 @@ static const struct vm_uffd_ops uffd_wp_only = {
 	.uffd_ioctls	= BIT_ULL(_UFFDIO_WRITEPROTECT),
 };
 
+static vm_fault_t uffd_bad_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	return VM_FAULT_FALLBACK;
+}
+
 #define UFFD_BAD_VM_OPS(table) \
 	{ .fault = uffd_sample_fault, .userfaultfd_ops = (table) }
 
@@ -117,6 +122,12 @@ static const struct vm_operations_struct uffd_bad_vm_ops[] = {
 		UFFD_BAD_VM_OPS(&uffd_bad_wp_no_writeprotect),
 	[UFFD_BAD_PAGECACHE_NO_ADD] =
 		UFFD_BAD_VM_OPS(&uffd_bad_pagecache_no_add),
+	/* userfaults go through ->fault only: huge faults would bypass them */
+	[UFFD_BAD_HUGE_FAULT] = {
+		.fault		= uffd_sample_fault,
+		.huge_fault	= uffd_bad_huge_fault,
+		.userfaultfd_ops = &uffd_sample_uffd_ops,
+	},
 };
 
 static_assert(ARRAY_SIZE(uffd_bad_vm_ops) == UFFD_BAD_NR);

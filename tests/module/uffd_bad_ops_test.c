@@ -56,6 +56,9 @@ static const struct {
 		"uffd_bad_pagecache_no_add",
 		"uffd_pagecache_copy without uffd_add_folio",
 		UFFDIO_REGISTER_MODE_MISSING },
+	[UFFD_BAD_HUGE_FAULT] = {
+		"uffd_sample_uffd_ops", "huge_fault in its vm_operations_struct",
+		UFFDIO_REGISTER_MODE_MISSING },
 };
 
 /*
