@@ -61,7 +61,8 @@ MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko $(MODULE_PROGS
 MODULES_FOR  = $(B)/mod-$1/module/uffd_sample.ko $(B)/mod-$1/tests/module/uffd_bad_ops.ko
 # The tests of the two stock 6.12 fixes at the head of the series (tests/fixes) run on every
 # kernel: on stock they measure the bugs, on the series they must pass.
-FIX_TESTS    = $(B)/guest/uffd_unregister_race $(B)/guest/hugetlb_wp_stale
+FIX_TESTS    = $(B)/guest/uffd_unregister_race $(B)/guest/hugetlb_wp_stale \
+	$(B)/guest/uffd_copy_dst_replaced
 # What stock 6.12 offers and the series must keep (tests/compat), on every kernel alike
 COMPAT_TESTS = $(B)/guest/sysv_shm
 GUEST_TESTS  = $(FIX_TESTS) $(COMPAT_TESTS)

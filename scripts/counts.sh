@@ -44,6 +44,8 @@ races=$(sed -n 's/^# \([a-z]*\): \([0-9]*\) of \([0-9]*\) rounds had a fault del
 	"${stock_log:-/dev/null}" 2>/dev/null | paste -sd, | sed 's/,/, /g')
 spins=$(grep -c '^not ok .*write completes' "${stock_log:-/dev/null}" 2>/dev/null)
 tolerated=$(grep -c 'uffd-common: tolerated ' "${stock_log:-/dev/null}" 2>/dev/null)
+leaked=$(sed -n 's/^# \([0-9]*\) rounds, .*: \(-*[0-9]*\) lost$/\2 pages lost in \1 rounds/p' \
+	"${stock_log:-/dev/null}" 2>/dev/null | tail -1)
 
 echo "hardening counts:"
 echo "  operations fuzzed:        $ops (${per_run:-no fuzzer run})"
@@ -54,4 +56,5 @@ echo "  kernel configs built:     ${builds:-0} builds of the series in configs: 
 echo "  splats in guest consoles: $splats (in $consoles consoles)"
 echo "  sparse: files with new warnings: ${new_sparse:-not run}"
 echo "  stock 6.12 bugs seen on stock: faults after UFFDIO_UNREGISTER in ${races:-no} rounds;" \
-	"hugetlb writes spinning on a stale uffd-wp bit: ${spins:-0} of 4; selftest -ENOENT tolerated: ${tolerated:-0}"
+	"hugetlb writes spinning on a stale uffd-wp bit: ${spins:-0} of 4; selftest -ENOENT tolerated: ${tolerated:-0};" \
+	"UFFDIO_COPY retries into a new huge page: ${leaked:-not run}"

@@ -163,7 +163,10 @@ TEST(malformed_tables)
 	for (int i = 0; i < UFFD_BAD_NR; i++) {
 		int kmsg, uffd, fd;
 		char *area;
-		__u64 modes[] = { tables[i].mode, UFFDIO_REGISTER_MODE_MINOR |
+		__u64 modes[] = { tables[i].mode, UFFDIO_REGISTER_MODE_MISSING,
+				  UFFDIO_REGISTER_MODE_MINOR,
+				  UFFDIO_REGISTER_MODE_WP,
+				  UFFDIO_REGISTER_MODE_MINOR |
 				  UFFDIO_REGISTER_MODE_MISSING |
 				  UFFDIO_REGISTER_MODE_WP };
 
@@ -174,15 +177,17 @@ TEST(malformed_tables)
 		uffd = ut_uffd_open();
 		ASSERT_LE(0, uffd);
 
-		/* Twice with the declared mode, then with all of them */
+		/* The declared mode twice, then each mode, then all */
 		EXPECT_EQ(-EINVAL, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
 					       modes[0], NULL))
 			TH_LOG("%s", tables[i].name);
-		for (int m = 0; m < 2; m++)
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 			EXPECT_EQ(-EINVAL, ut_register(uffd, area,
 						       UFFD_BAD_OPS_SIZE,
 						       modes[m], NULL))
-				TH_LOG("%s", tables[i].name);
+				TH_LOG("%s, mode %llu", tables[i].name,
+				       (unsigned long long)modes[m]);
+		}
 		EXPECT_EQ(0, range_ioctls_succeeding(uffd, area,
 						     UFFD_BAD_OPS_SIZE));
 		close(uffd);
