@@ -50,7 +50,7 @@ leaked=$(sed -n 's/^# \([0-9]*\) rounds, .*: \(-*[0-9]*\) lost$/\2 pages lost in
 echo "hardening counts:"
 echo "  operations fuzzed:        $ops (${per_run:-no fuzzer run})"
 echo "  malformed tables refused: ${#refused[@]} (distinct tables, each with -EINVAL in every mode and one log line per load)"
-echo "  misbehaving hooks:        $misbehaved (contract breaches, each an errno and a log line, no BUG)"
+echo "  misbehaving hooks:        $misbehaved (contract breaches, each an errno or SIGBUS, no BUG)"
 echo "  provider unloaded under a sleeping fault: $unloads times, kernel alive"
 echo "  kernel configs built:     ${builds:-0} builds of the series in configs: ${configs:-none}; kernels built for the guests: ${booted:-none}"
 echo "  splats in guest consoles: $splats (in $consoles consoles)"

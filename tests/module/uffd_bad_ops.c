@@ -138,7 +138,7 @@ static const struct vm_operations_struct uffd_wp_only_vm_ops =
 /*
  * A good table whose hooks break their contract in the way that
  * UFFD_BAD_OPS_MISBEHAVE last chose: core mm must turn each breach into an
- * errno and a log line, never a crash or a leaked page.
+ * errno (a SIGBUS on a fault), never a crash, a loop or a page left cached.
  */
 static int uffd_misbehaviour;
 

@@ -119,6 +119,20 @@ static inline int ut_uffd_open(void)
 	return uffd;
 }
 
+/* The features UFFDIO_API offers, 0 if it fails */
+static inline __u64 ut_uffd_features(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	__u64 features = 0;
+
+	if (uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api))
+		features = api.features;
+	if (uffd >= 0)
+		close(uffd);
+	return features;
+}
+
 /*
  * Whether the kernel has CONFIG_PTE_MARKER_UFFD_WP, without which it offers
  * WP on no memory but anonymous: UFFDIO_API then lacks

@@ -11,7 +11,8 @@
  * a thread fault on it, reads the fault, unmaps and closes everything,
  * unloads the module, and only then closes the userfaultfd, which wakes
  * the thread into a VMA that is gone: the child dies of SIGSEGV or SIGBUS.
- * The parent loads the module again (argv[1], the .ko) after each case.
+ * The child tells the parent, through a pipe, that it got that far; the
+ * parent loads the module again ($UFFD_SAMPLE_KO, else ./uffd_sample.ko).
  *
  * Needs root, uffd_sample.ko loaded and not in use.
  */
@@ -44,11 +45,15 @@ static bool module_loaded(void)
 	return !access("/sys/module/uffd_sample", F_OK);
 }
 
+/* What the child writes to the pipe once the module is gone */
+#define UNLOADED	'u'
+
 /*
  * The child's part.  Exits with a code saying which step failed; if all
- * worked, it is killed by a signal when the faulting thread wakes up.
+ * worked, it is killed by a signal when the faulting thread wakes up,
+ * after it wrote UNLOADED to @report.
  */
-static void child(__u64 mode)
+static void child(__u64 mode, int report)
 {
 	struct ut_toucher t;
 	struct uffd_msg msg;
@@ -88,6 +93,8 @@ static void child(__u64 mode)
 		_exit(19);
 	if (module_loaded())
 		_exit(20);
+	if (write(report, &(char){ UNLOADED }, 1) != 1)
+		_exit(22);
 
 	/* Wake the thread: its fault finds no VMA now */
 	close(uffd);
@@ -106,28 +113,42 @@ static void unload_while_faulting(struct __test_metadata *_metadata,
 		[19] = "delete_module: module still in use",
 		[20] = "module still there after delete_module",
 		[21] = "the faulting thread came back",
+		[22] = "write to the pipe",
 	};
-	int status;
+	char reported = 0;
+	int status, pipefd[2];
 	pid_t pid;
 
 	if (!module_loaded())
 		SKIP(return, "uffd_sample not loaded");
+	ASSERT_EQ(0, pipe(pipefd));
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (!pid)
-		child(mode);
+	if (!pid) {
+		close(pipefd[0]);
+		child(mode, pipefd[1]);
+	}
+	close(pipefd[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (read(pipefd[0], &reported, 1) != 1)
+		reported = 0;
+	close(pipefd[0]);
 
 	if (WIFEXITED(status)) {
 		int code = WEXITSTATUS(status);
 
 		EXPECT_TRUE(0) TH_LOG("child failed: %s",
-				      code >= 10 && code <= 21 ? step[code] :
+				      code >= 10 && code <= 22 ? step[code] :
 				      "unknown");
+	} else if (reported != UNLOADED) {
+		/* A signal before the unload tested nothing */
+		EXPECT_TRUE(0) TH_LOG("child died of signal %d before the unload",
+				      WTERMSIG(status));
 	} else {
 		EXPECT_TRUE(WTERMSIG(status) == SIGSEGV ||
 			    WTERMSIG(status) == SIGBUS)
 			TH_LOG("child died of signal %d", WTERMSIG(status));
+		EXPECT_FALSE(module_loaded());
 		ksft_print_msg("module unloaded under a %s fault; the thread got signal %d\n",
 			       mode == UFFDIO_REGISTER_MODE_MINOR ? "MINOR" :
 			       "MISSING", WTERMSIG(status));
