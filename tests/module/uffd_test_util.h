@@ -106,17 +106,7 @@ static inline int ut_uffd_open_features(__u64 features)
 
 static inline int ut_uffd_open(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	int uffd;
-
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0)
-		return -errno;
-	if (ioctl(uffd, UFFDIO_API, &api)) {
-		close(uffd);
-		return -errno;
-	}
-	return uffd;
+	return ut_uffd_open_features(0);
 }
 
 /* The features UFFDIO_API offers, 0 if it fails */
@@ -140,15 +130,7 @@ static inline __u64 ut_uffd_features(void)
  */
 static inline bool ut_has_wp_markers(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	bool ret;
-
-	ret = uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api) &&
-	      (api.features & UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
-	if (uffd >= 0)
-		close(uffd);
-	return ret;
+	return ut_uffd_features() & UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
 }
 
 /* Register [@addr, @addr + @len) in @mode; 0 or -errno */
