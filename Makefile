@@ -71,7 +71,7 @@ GUEST_TESTS  = $(FIX_TESTS) $(COMPAT_TESTS)
 # scripts/summary.sh totals them. Add a check by appending a target here.
 CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-series
 
-.PHONY: help setup tree export kernel check run bench quick shell vm-exec module module-files clean \
+.PHONY: help setup tree export kernel check run bench bench-ioctls quick shell vm-exec module module-files clean \
 	results-clean soak soak-round $(CHECKS)
 
 help:
@@ -79,6 +79,7 @@ help:
 	@echo "make run      build and boot the patched kernel, run the demo"
 	@echo "make soak     make check's boots again on its kernels [ROUNDS=5 QUIET=1: one guest at a time]"
 	@echo "make bench    userfault round trips and UFFDIO_COPY throughput, stock vs patched [REPS=5 CLOCKS=icount]"
+	@echo "make bench-ioctls   guest instructions per userfaultfd ioctl, stock vs patched"
 	@echo "make setup    install missing Debian packages"
 	@echo "make tree     prepare build/linux (series) and build/linux-stock from linux-source-6.12"
 	@echo "make export   write the commits baseline..series of build/linux to patches/"
@@ -318,6 +319,14 @@ bench: setup tree kernel-bench-stock kernel-bench-patched modules-bench-patched 
        $(B)/guest/qemu-exit
 	@mkdir -p $(B)/bench
 	@scripts/bench.sh $(B) $(REPS)
+
+# Guest instructions per userfaultfd ioctl on both bench kernels: where a bench ratio comes from.
+bench-ioctls: setup tree kernel-bench-stock kernel-bench-patched $(B)/guest/ioctl_cost $(B)/guest/qemu-exit
+	@scripts/bench-ioctls.sh $(B)
+
+$(B)/guest/ioctl_cost: tests/bench/ioctl_cost.c $(B)/uapi/usr/include/linux/userfaultfd.h
+	mkdir -p $(@D)
+	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include -o $@ $<
 
 # ---- developer loop
 

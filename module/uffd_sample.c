@@ -321,7 +321,9 @@ static long uffd_sample_mem_ioctl(struct file *file, unsigned int cmd,
 /*
  * Punching a hole (fallocate(), or madvise(MADV_REMOVE) on a mapping) frees
  * pages: the next access faults again, which is how userspace can arm
- * MISSING faults anew.
+ * MISSING faults anew.  The invalidate_lock, taken exclusive as filesystems
+ * do, keeps UFFDIO_COPY (which core mm does under it shared) from caching a
+ * page in the hole that the truncation would then miss.
  */
 static long uffd_sample_fallocate(struct file *file, int mode, loff_t offset,
 				  loff_t len)
@@ -334,7 +336,9 @@ static long uffd_sample_fallocate(struct file *file, int mode, loff_t offset,
 		return -EINVAL;
 
 	inode_lock(inode);
+	filemap_invalidate_lock(inode->i_mapping);
 	truncate_pagecache_range(inode, offset, offset + len - 1);
+	filemap_invalidate_unlock(inode->i_mapping);
 	inode_unlock(inode);
 	return 0;
 }

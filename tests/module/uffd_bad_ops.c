@@ -98,6 +98,19 @@ static const struct vm_uffd_ops uffd_wp_only = {
 	.uffd_ioctls	= BIT_ULL(_UFFDIO_WRITEPROTECT),
 };
 
+/*
+ * A module cannot deliver its own userfaults (handle_userfault() is not
+ * exported): with this flag its MISSING faults would never be reported.
+ */
+static const struct vm_uffd_ops uffd_bad_delivers_faults = {
+	.uffd_features	= VM_UFFD_MISSING,
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY),
+	.uffd_delivers_faults = true,
+	.uffd_get_folio	= uffd_sample_get_folio,
+	.uffd_copy	= uffd_pagecache_copy,
+	.uffd_add_folio	= uffd_sample_add_folio,
+};
+
 static vm_fault_t uffd_bad_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	return VM_FAULT_FALLBACK;
@@ -128,6 +141,8 @@ static const struct vm_operations_struct uffd_bad_vm_ops[] = {
 		.huge_fault	= uffd_bad_huge_fault,
 		.userfaultfd_ops = &uffd_sample_uffd_ops,
 	},
+	[UFFD_BAD_DELIVERS_FAULTS] =
+		UFFD_BAD_VM_OPS(&uffd_bad_delivers_faults),
 };
 
 static_assert(ARRAY_SIZE(uffd_bad_vm_ops) == UFFD_BAD_NR);

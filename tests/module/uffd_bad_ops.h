@@ -32,6 +32,7 @@ enum uffd_bad_ops_table {
 	UFFD_BAD_WP_NO_WRITEPROTECT,	/* WP without _UFFDIO_WRITEPROTECT */
 	UFFD_BAD_PAGECACHE_NO_ADD,	/* uffd_pagecache_copy, no uffd_add_folio */
 	UFFD_BAD_HUGE_FAULT,		/* a good table, but ->huge_fault */
+	UFFD_BAD_DELIVERS_FAULTS,	/* claims to call handle_userfault() */
 	UFFD_BAD_NR,
 	/* The module's good tables: those of uffd_sample */
 	UFFD_GOOD = UFFD_BAD_NR,	/* MISSING, MINOR and WP */

@@ -59,6 +59,10 @@ static const struct {
 	[UFFD_BAD_HUGE_FAULT] = {
 		"uffd_sample_uffd_ops", "huge_fault in its vm_operations_struct",
 		UFFDIO_REGISTER_MODE_MISSING },
+	[UFFD_BAD_DELIVERS_FAULTS] = {
+		"uffd_bad_delivers_faults",
+		"uffd_delivers_faults set by a module",
+		UFFDIO_REGISTER_MODE_MISSING },
 };
 
 /*

@@ -8,6 +8,7 @@
 #include "uffd_test_util.h"
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 
@@ -449,6 +450,87 @@ TEST(lifecycle)
 
 	munmap(area, SIZE);
 	EXPECT_EQ(base, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+}
+
+/* Microseconds on the monotonic clock */
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+struct punch {
+	int fd;
+	off_t offset;
+	volatile bool go;	/* set just before the copy starts */
+	long long done_us;	/* when fallocate() returned */
+	int ret;
+};
+
+static void *punch_fn(void *arg)
+{
+	struct punch *p = arg;
+
+	while (!p->go)
+		;
+	usleep(5000);
+	p->ret = fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			   p->offset, PAGE);
+	p->done_us = now_us();
+	return NULL;
+}
+
+/*
+ * Core mm holds the invalidate_lock shared over a whole UFFDIO_COPY, and the
+ * module's hole punch takes it exclusive: the punch must get in between two
+ * pages of a long copy, not wait for its end.
+ */
+TEST(copy_lets_hole_punch_in)
+{
+	const size_t len = 128UL << 20;
+	struct punch p = { .offset = len - PAGE };
+	long long copy_done_us, copy_us;
+	char *area, *src;
+	pthread_t thr;
+	int uffd;
+
+	p.fd = ut_module_mem(UFFD_SAMPLE_DEV, len);
+	if (p.fd == -ENOENT)
+		SKIP(return, UFFD_SAMPLE_DEV " missing: load uffd_sample.ko");
+	ASSERT_LE(0, p.fd);
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, p.fd, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	src = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	uffd = ut_uffd_open();
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, ut_register(uffd, area, len, UFFDIO_REGISTER_MODE_MISSING,
+				 NULL));
+
+	ASSERT_EQ(0, pthread_create(&thr, NULL, punch_fn, &p));
+	copy_us = now_us();
+	p.go = true;
+	ASSERT_EQ(0, ut_copy(uffd, area, src, len, 0));
+	copy_done_us = now_us();
+	copy_us = copy_done_us - copy_us;
+	pthread_join(thr, NULL);
+
+	ASSERT_EQ(0, p.ret);
+	/* Too quick a copy proves nothing: make this test larger */
+	ASSERT_LT(20000, copy_us) TH_LOG("the copy took only %lld us", copy_us);
+	EXPECT_LT(p.done_us, copy_done_us)
+		TH_LOG("the punch returned %lld us after the %lld us copy",
+		       p.done_us - copy_done_us, copy_us);
+	ksft_print_msg("128 MiB UFFDIO_COPY in %lld us, punch done %lld us before its end\n",
+		       copy_us, copy_done_us - p.done_us);
+
+	close(uffd);
+	munmap(src, len);
+	munmap(area, len);
+	close(p.fd);
 }
 
 TEST_HARNESS_MAIN
