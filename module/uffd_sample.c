@@ -200,9 +200,9 @@ static int uffd_sample_add_folio(struct vm_area_struct *vma,
 
 static const struct vm_uffd_ops uffd_sample_uffd_ops = {
 	.uffd_features	= VM_UFFD_MISSING | VM_UFFD_MINOR | UFFD_SAMPLE_WP,
-	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY) | BIT_ULL(_UFFDIO_ZEROPAGE) |
-			  BIT_ULL(_UFFDIO_WRITEPROTECT) |
-			  BIT_ULL(_UFFDIO_CONTINUE) | BIT_ULL(_UFFDIO_POISON),
+	.uffd_ioctls	= BIT(_UFFDIO_COPY) | BIT(_UFFDIO_ZEROPAGE) |
+			  BIT(_UFFDIO_WRITEPROTECT) |
+			  BIT(_UFFDIO_CONTINUE) | BIT(_UFFDIO_POISON),
 	.uffd_get_folio	= uffd_sample_get_folio,
 	.uffd_copy	= uffd_pagecache_copy,
 	.uffd_add_folio	= uffd_sample_add_folio,
@@ -225,7 +225,7 @@ static const struct vm_operations_struct uffd_sample_vm_ops = {
  */
 static const struct vm_uffd_ops uffd_sample_minor_uffd_ops = {
 	.uffd_features	= VM_UFFD_MINOR,
-	.uffd_ioctls	= BIT_ULL(_UFFDIO_CONTINUE),
+	.uffd_ioctls	= BIT(_UFFDIO_CONTINUE),
 	.uffd_get_folio	= uffd_sample_get_folio,
 };
 

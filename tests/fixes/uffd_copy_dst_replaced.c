@@ -7,7 +7,7 @@
  * enabled, and tries again with that folio.  If other memory was mapped at
  * the destination meanwhile, the folio is of the wrong kind for it: stock
  * 6.12 hands it to the new memory's fill anyway, or, when the new memory is
- * hugetlbfs, returns without freeing it.  The series drops it (patch 7).
+ * hugetlbfs, returns without freeing it.  The series drops it (patch 9).
  *
  * Each round: an anonymous page registered MISSING on one userfaultfd is
  * the destination, an anonymous page registered MISSING on another the

@@ -181,6 +181,16 @@ static int uffd_misbehave_get_folio(struct inode *inode, pgoff_t pgoff,
 		if (IS_ERR(folio))
 			return PTR_ERR(folio);
 		break;
+	case UFFD_GET_POSITIVE:
+		return 1;
+	case UFFD_GET_ERR_PTR:
+		/* filemap_lock_folio()'s result, passed on unchecked */
+		folio = ERR_PTR(-EIO);
+		break;
+	case UFFD_GET_ERR_WITH_FOLIO:
+		/* Not a reference: core mm must not touch it */
+		*foliop = (struct folio *)mapping;
+		return -EIO;
 	default:
 		return uffd_sample_get_folio(inode, pgoff, foliop);
 	}
@@ -202,6 +212,8 @@ static int uffd_misbehave_add_folio(struct vm_area_struct *vma,
 		return -EEXIST;
 	case UFFD_ADD_ENOMEM:
 		return -ENOMEM;
+	case UFFD_ADD_POSITIVE:
+		return 1;
 	case UFFD_ADD_UNLOCKED:
 		ret = uffd_sample_add_folio(vma, addr, folio);
 		if (!ret)
@@ -229,6 +241,17 @@ static int uffd_misbehave_copy(pmd_t *dst_pmd, struct vm_area_struct *dst_vma,
 			*foliop = folio;
 		}
 		return -EIO;
+	case UFFD_COPY_POSITIVE:
+		return 1;
+	case UFFD_COPY_KEEPS_FOLIO:
+		/* Asks for the retry, then never takes the folio */
+		if (!*foliop) {
+			folio = uffd_sample_alloc(dst_vma->vm_file->f_mapping);
+			if (!folio)
+				return -ENOMEM;
+			*foliop = folio;
+		}
+		return -ENOENT;
 	default:
 		return uffd_pagecache_copy(dst_pmd, dst_vma, dst_addr, src_addr,
 					   flags, foliop);
@@ -246,6 +269,28 @@ static const struct vm_uffd_ops uffd_misbehave_ops = {
 
 static const struct vm_operations_struct uffd_misbehave_vm_ops =
 	UFFD_BAD_VM_OPS(&uffd_misbehave_ops);
+
+/*
+ * Valid as far as registration can tell, since uffd_copy is not
+ * uffd_pagecache_copy itself; but the helper needs uffd_add_folio.
+ */
+static int uffd_wrap_copy(pmd_t *dst_pmd, struct vm_area_struct *dst_vma,
+			  unsigned long dst_addr, unsigned long src_addr,
+			  uffd_flags_t flags, struct folio **foliop)
+{
+	return uffd_pagecache_copy(dst_pmd, dst_vma, dst_addr, src_addr, flags,
+				   foliop);
+}
+
+static const struct vm_uffd_ops uffd_wrap_no_add_ops = {
+	.uffd_features	= VM_UFFD_MISSING,
+	.uffd_ioctls	= BIT(_UFFDIO_COPY),
+	.uffd_get_folio	= uffd_sample_get_folio,
+	.uffd_copy	= uffd_wrap_copy,
+};
+
+static const struct vm_operations_struct uffd_wrap_no_add_vm_ops =
+	UFFD_BAD_VM_OPS(&uffd_wrap_no_add_ops);
 
 static long uffd_bad_ops_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
@@ -276,6 +321,9 @@ static long uffd_bad_ops_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case UFFD_MISBEHAVE:
 		vm_ops = &uffd_misbehave_vm_ops;
+		break;
+	case UFFD_WRAP_NO_ADD:
+		vm_ops = &uffd_wrap_no_add_vm_ops;
 		break;
 	default:
 		return -EINVAL;

@@ -41,6 +41,8 @@ enum uffd_bad_ops_table {
 	UFFD_WP_ONLY,
 	/* Good, with hooks that misbehave as UFFD_BAD_OPS_MISBEHAVE says */
 	UFFD_MISBEHAVE,
+	/* Its own uffd_copy calls uffd_pagecache_copy(), no uffd_add_folio */
+	UFFD_WRAP_NO_ADD,
 	UFFD_BAD_OPS_NR_TABLES,
 };
 
@@ -56,6 +58,12 @@ enum uffd_misbehaviour {
 	UFFD_ADD_UNLOCKED,		/* uffd_add_folio: caches, unlocks */
 	UFFD_COPY_ENOENT_NO_FOLIO,	/* uffd_copy: -ENOENT, no folio */
 	UFFD_COPY_EIO_WITH_FOLIO,	/* uffd_copy: -EIO, folio left */
+	UFFD_GET_POSITIVE,		/* uffd_get_folio returns 1 */
+	UFFD_GET_ERR_PTR,		/* uffd_get_folio: 0, ERR_PTR(-EIO) */
+	UFFD_GET_ERR_WITH_FOLIO,	/* uffd_get_folio: -EIO, a folio */
+	UFFD_ADD_POSITIVE,		/* uffd_add_folio returns 1 */
+	UFFD_COPY_POSITIVE,		/* uffd_copy returns 1 */
+	UFFD_COPY_KEEPS_FOLIO,		/* uffd_copy: -ENOENT, never takes it */
 	UFFD_MISBEHAVIOUR_NR,
 };
 

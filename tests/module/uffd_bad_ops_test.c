@@ -384,8 +384,22 @@ TEST(misbehaving_hooks)
 		{ UFFD_COPY_ENOENT_NO_FOLIO, _UFFDIO_COPY, -EFAULT,
 		  "uffd_misbehave_copy", "returned -2 without a folio" },
 		{ UFFD_COPY_EIO_WITH_FOLIO, _UFFDIO_COPY, -EIO,
-		  "uffd_misbehave_copy", "returned -5 with a folio" },
+		  "uffd_misbehave_copy", "returned -5 with a folio, freeing it" },
+		{ UFFD_GET_POSITIVE, _UFFDIO_CONTINUE, -EFAULT,
+		  "uffd_misbehave_get_folio", "returned 1" },
+		{ UFFD_GET_ERR_PTR, _UFFDIO_CONTINUE, -EFAULT,
+		  "uffd_misbehave_get_folio", "returned 0 and an error pointer for a folio" },
+		{ UFFD_GET_ERR_WITH_FOLIO, _UFFDIO_CONTINUE, -EFAULT,
+		  "uffd_misbehave_get_folio", "returned -5 and a folio, which is ignored" },
+		{ UFFD_ADD_POSITIVE, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_add_folio", "returned 1" },
+		{ UFFD_COPY_POSITIVE, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_copy", "returned 1 without a folio" },
+		{ UFFD_COPY_KEEPS_FOLIO, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_copy", "returned -2 without taking the folio it was given, freeing it" },
 	};
+	/* MISBEHAVE_ONLY=<how> tries one case: each may crash a kernel without the checks */
+	const char *only = getenv("MISBEHAVE_ONLY");
 	char src[PAGE];
 	int tried = 0;
 
@@ -396,6 +410,9 @@ TEST(misbehaving_hooks)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int kmsg, uffd, fd, with_reason, ret;
 		char *area, *alias;
+
+		if (only && atoi(only) != cases[i].how)
+			continue;
 
 		kmsg = kmsg_open();
 		ASSERT_LE(0, kmsg);
@@ -460,12 +477,43 @@ TEST(misbehaving_hooks)
 		tried++;
 	}
 	/*
-	 * Every page left the module's caches.  That counts cached pages
-	 * only: the folio of UFFD_COPY_EIO_WITH_FOLIO, never cached, is
-	 * leaked by design (the provider may have mapped it).
+	 * Every page left the module's caches.  The folios that uffd_copy
+	 * left behind, never cached nor mapped, were freed by core mm.
 	 */
 	EXPECT_EQ(0, ut_nr_pages("/sys/module/uffd_bad_ops/parameters/nr_pages"));
 	ksft_print_msg("%d misbehaving hooks tried\n", tried);
+}
+
+/*
+ * A uffd_copy of the provider's own that calls uffd_pagecache_copy() passes
+ * registration without uffd_add_folio; the helper must refuse the fill, not
+ * call through NULL.
+ */
+TEST(pagecache_copy_without_add_folio)
+{
+	char src[PAGE], *area;
+	int kmsg, uffd, fd, with_reason;
+
+	if (access(UFFD_BAD_OPS_DEV, F_OK))
+		SKIP(return, UFFD_BAD_OPS_DEV " missing: load uffd_bad_ops.ko");
+	memset(src, 'w', PAGE);
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	area = bad_ops_map(UFFD_WRAP_NO_ADD, &fd);
+	ASSERT_NE(NULL, area);
+	uffd = ut_uffd_open();
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, ut_register(uffd, area, UFFD_BAD_OPS_SIZE,
+				 UFFDIO_REGISTER_MODE_MISSING, NULL));
+	EXPECT_EQ(-EINVAL, ut_copy(uffd, area, src, PAGE, 0));
+	kmsg_count(kmsg, "uffd_wrap_copy",
+		   "calls uffd_pagecache_copy() without uffd_add_folio",
+		   &with_reason);
+	EXPECT_EQ(1, with_reason);
+	close(uffd);
+	munmap(area, UFFD_BAD_OPS_SIZE);
+	close(fd);
+	close(kmsg);
 }
 
 TEST_HARNESS_MAIN
