@@ -188,7 +188,7 @@ static int uffd_misbehave_get_folio(struct inode *inode, pgoff_t pgoff,
 		folio = ERR_PTR(-EIO);
 		break;
 	case UFFD_GET_ERR_WITH_FOLIO:
-		/* Not a reference: core mm must not touch it */
+		/* With an error, *foliop is not read: core mm must not touch it */
 		*foliop = (struct folio *)mapping;
 		return -EIO;
 	default:
