@@ -19,6 +19,13 @@ MAKEOVERRIDES :=
            $(CURDIR)/build/out-%/uffd-unit-tests $(CURDIR)/build/out-%/uffd-stress
 
 B            := $(CURDIR)/build
+# Every compiler call goes through ccache (make setup installs it), in ~/.cache/ccache: what
+# any build of any clone on this machine compiled before from the same preprocessed source is
+# reused. Paths under the checkout are hashed relative to it, so two clones share their hits.
+export PATH           := /usr/lib/ccache:$(PATH)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+export CCACHE_MAXSIZE ?= 10G
 JOBS         := $(shell echo $$(( $$(nproc) + 1 )))
 TREE_stock   := $(B)/linux-stock
 TREE_patched := $(B)/linux
@@ -63,8 +70,9 @@ MODULES_FOR  = $(B)/mod-$1/module/uffd_sample.ko $(B)/mod-$1/tests/module/uffd_b
 # kernel: on stock they measure the bugs, on the series they must pass.
 FIX_TESTS    = $(B)/guest/uffd_unregister_race $(B)/guest/hugetlb_wp_stale \
 	$(B)/guest/uffd_copy_dst_replaced
-# What stock 6.12 offers and the series must keep (tests/compat), on every kernel alike
-COMPAT_TESTS = $(B)/guest/sysv_shm
+# What stock 6.12 offers and the series must keep (tests/compat), on every kernel alike; the
+# registration matrix is compared stock against patched by scripts/matrix.sh
+COMPAT_TESTS = $(addprefix $(B)/guest/,sysv_shm uffd_reg_matrix memcg_charge numa_policy swap_wp)
 GUEST_TESTS  = $(FIX_TESTS) $(COMPAT_TESTS)
 
 # Checks of `make check`: each writes build/results/<name>.txt with PASS/FAIL/SKIP lines,
@@ -108,7 +116,7 @@ $(B)/out-%/.config-stamp: config/uffd.config $$(EXTRA_$$*) scripts/config.sh | t
 
 # kbuild decides what is stale; the headers are for the selftests. The log is for check-series.
 kernel-%: $(B)/out-%/.config-stamp | tree
-	@echo "== $* kernel: build/out-$*"
+	@echo "== $$(date +%T) $* kernel: build/out-$*"
 	+$(KMAKE) 2>&1 | tee $(B)/out-$*/build.log; exit $${PIPESTATUS[0]}
 	+$(KMAKE) -s headers_install
 
@@ -178,8 +186,8 @@ build_guest_test = mkdir -p $(@D) && gcc -static -O2 -Wall -Wextra -isystem $(B)
 	$(TREE_stock)/tools/testing/selftests/mm/vm_util.c -lpthread
 $(FIX_TESTS): $(B)/guest/%: tests/fixes/%.c tests/fixes/task_stat.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	$(build_guest_test)
-$(COMPAT_TESTS): $(B)/guest/%: tests/compat/%.c $(B)/uapi/usr/include/linux/userfaultfd.h
-	$(build_guest_test)
+$(COMPAT_TESTS): $(B)/guest/%: tests/compat/%.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
+	$(build_guest_test) -I module
 
 $(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	mkdir -p $(@D)
@@ -200,10 +208,10 @@ modules-%: kernel-%
 # just those; the bzImage and the modules are kept (build/out-nomarker, build/mod-nomarker) and
 # the folder is switched back (the same files again). Two short builds instead of a full one.
 kernel-nomarker: kernel-patched
-	@echo "== nomarker kernel: build/out-patched with config/nomarker.config, kept in build/out-nomarker"
+	@echo "== $$(date +%T) nomarker kernel: build/out-patched with config/nomarker.config, kept in build/out-nomarker"
 	+scripts/config.sh $(TREE_patched) $(B)/out-patched config/nomarker.config && $(call kmake,patched) && \
 	  { $(call modules_in,out-patched,nomarker); } && install -D $(call BZIMAGE,patched) $(call BZIMAGE,nomarker); \
-	  rc=$$?; echo "== patched kernel: build/out-patched back to its configuration"; \
+	  rc=$$?; echo "== $$(date +%T) patched kernel: build/out-patched back to its configuration"; \
 	  scripts/config.sh $(TREE_patched) $(B)/out-patched && $(call kmake,patched) && exit $$rc
 
 $(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/userfaultfd.h
@@ -230,11 +238,15 @@ boot_quiet = { TIMEOUT=$4 APPEND='$5' && export TIMEOUT APPEND && $(call boot,$1
 # ---- make check
 
 check: setup tree results-clean $(CHECKS)
+	@echo "ccache during this check: $$(ccache --print-stats | awk '$$1 ~ /^(direct|preprocessed)_cache_hit$$/ { h += $$2 } \
+	  $$1 == "cache_miss" { m = $$2 } END { printf "%d hits, %d misses", h, m }')"
 	@scripts/counts.sh $(B) $(addprefix $(RUNS)/check-,stock patched debug debug-module nomarker)
 	@scripts/summary.sh $(RESULTS)
 
+# The results of this check start empty, and so do ccache's counters (printed at its end).
 results-clean:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@ccache --zero-stats >/dev/null
 
 # The check boots go two at a time, on guests that are single-threaded TCG: each has a host
 # core (a kernel build beside a guest made it 1.4x slower; another guest costs it little).
@@ -242,11 +254,13 @@ results-clean:
 # plan in 17.5 min, one guest at a time.
 define boots_uffd
 	@mkdir -p $(RUNS)
-	@echo "== boot: check-stock and check-patched side by side"
+	@echo "== $$(date +%T) boot: check-stock and check-patched side by side"
 	$(call boot_quiet,stock,check-stock,$(CHECK_PLAN_stock),900) $(BESIDE) \
 	  $(call boot_quiet,patched,check-patched,$(CHECK_PLAN_patched),900); wait
 	@cat $(RUNS)/check-stock.out $(RUNS)/check-patched.out
 	@scripts/compare.sh $(RESULTS) $(RUNS)/check-patched $(RUNS)/check-stock
+	@scripts/matrix.sh $(RESULTS)/matrix.txt $(RUNS)/check-patched/results.log $(RUNS)/check-stock/results.log \
+	  $(RUNS)/check-patched/results.log
 endef
 check-uffd: guest-stock guest-patched
 	$(boots_uffd)
@@ -254,7 +268,7 @@ check-uffd: guest-stock guest-patched
 # One repetition of the benchmark with tiny sizes ran in both check boots (guest/check-bench.plan,
 # guest/check-module.plan): the table must still come out of it, so that `make bench` does not rot.
 check-bench: check-uffd
-	@echo "== bench smoke: the table from the uffd-bench-smoke runs of check-stock and check-patched"
+	@echo "== $$(date +%T) bench smoke: the table from the uffd-bench-smoke runs of check-stock and check-patched"
 	@if scripts/bench-report.sh $(RESULTS)/bench-smoke-table.txt $(RUNS)/check-stock $(RUNS)/check-patched; then \
 		cat $(RESULTS)/bench-smoke-table.txt; \
 		echo "PASS bench smoke: table of $$(grep -c 'rt/s\|GB/s' $(RESULTS)/bench-smoke-table.txt) measurements" \
@@ -263,19 +277,21 @@ check-bench: check-uffd
 
 # Sparse on the files the series touches, stock against patched, and on our modules.
 check-sparse: kernel-stock kernel-patched
-	@echo "== sparse (make C=2) on the files the series touches"
+	@echo "== $$(date +%T) sparse (make C=2) on the files the series touches"
 	@scripts/check-sparse.sh $(B) $(RESULTS)/sparse.txt
 
 # All the patched suites again under KASAN, lockdep and DEBUG_VM (config/debug.config), in two
 # guests side by side: the selftests (check-debug), then the kernel without PTE markers
 # (check-nomarker); beside them the module plan with DEBUG_PAGEALLOC on (check-debug-module),
-# which unmaps freed pages at once: what a provider's page lifetimes need. Consoles are scanned.
+# which unmaps freed pages at once: what a provider's page lifetimes need, and with full
+# preemption (preempt=full; the other boots run Debian's default, voluntary), where lockdep and
+# the might_sleep() checks see hooks preempted anywhere. Consoles are scanned.
 define boots_debug
 	@mkdir -p $(RUNS)
-	@echo "== boot: check-debug, then check-nomarker, beside check-debug-module"
+	@echo "== $$(date +%T) boot: check-debug, then check-nomarker, beside check-debug-module"
 	{ $(call boot_quiet,debug,check-debug,$(CHECK_PLAN_debug),2400); \
 	  $(call boot_quiet,nomarker,check-nomarker,$(CHECK_PLAN_nomarker),900); } $(BESIDE) \
-	  $(call boot_quiet,debug,check-debug-module,guest/check-module.plan,2400,debug_pagealloc=on); wait
+	  $(call boot_quiet,debug,check-debug-module,guest/check-module.plan,2400,debug_pagealloc=on preempt=full); wait
 	@cat $(addprefix $(RUNS)/check-,$(addsuffix .out,debug nomarker debug-module))
 	@TAG=debug scripts/compare.sh $(RESULTS) $(RUNS)/check-debug
 	@TAG=debug scripts/compare.sh $(RESULTS) $(RUNS)/check-debug-module
@@ -310,7 +326,7 @@ soak-round:
 # Every commit of the series builds alone and is checkpatch-clean; the tip also builds without
 # userfaultfd and without shmem and hugetlbfs.
 check-series: tree kernel-patched
-	@echo "== series: each commit, checkpatch and build"
+	@echo "== $$(date +%T) series: each commit, checkpatch and build"
 	@scripts/check-series.sh $(TREE_patched) $(B)/out-patched $(B) $(B)/results/series.txt
 
 # ---- make bench: interleaved boots of the non-debug stock and patched kernels

@@ -74,6 +74,21 @@ for i in $(seq "$reps"); do
 		runs[$c]+=" $b/runs/bench-$c-stock-$i $b/runs/bench-$c-patched-$i"
 	done
 done
+# What memcg charging costs: one more boot of each kernel under the instruction clock (which
+# needs no repetition) with the memory controller off (cgroup_disable=memory), measured against
+# the first boot above. The series charges what uffd_pagecache_copy() allocates as shmem does.
+if [[ " $clocks " == *" icount "* ]] && [ -z "${AA:-}" ]; then
+	echo "== bench: stock and patched kernels side by side, memory cgroup off"
+	APPEND=cgroup_disable=memory boot_one icount stock nomemcg & pid=$!
+	APPEND=cgroup_disable=memory boot_one icount patched nomemcg || failed=1
+	wait $pid || failed=1
+	# bench-report.sh takes a run whose name has "stock" for its stock column, any other for
+	# patched: here memcg off and on, of kernel s(tock) or p(atched)
+	for k in stock patched; do
+		ln -sfn "$b/runs/bench-icount-$k-nomemcg" "$b/runs/memcg-${k:0:1}-off-stock"
+		ln -sfn "$b/runs/bench-icount-$k-1" "$b/runs/memcg-${k:0:1}-on-patched"
+	done
+fi
 [ $failed -eq 0 ] || exit 1
 
 # What the tables were measured on: date, host, QEMU, guest kernels and their Spectre v2 mode
@@ -101,6 +116,16 @@ guest_line() {
 		# shellcheck disable=SC2086 # the run list is split on purpose
 		"$top/scripts/bench-report.sh" /dev/stdout ${runs[$c]}
 	done
+	if [ -e "$b/runs/memcg-s-off-stock" ] && [ -z "${AA:-}" ]; then
+		echo
+		echo "== memcg charging: memory cgroup on (as booted above) / off (cgroup_disable=memory), instruction clock, 1 boot each"
+		for k in stock patched; do
+			echo "-- $k kernel"
+			"$top/scripts/bench-report.sh" /dev/stdout "$b/runs/memcg-${k:0:1}-off-stock" "$b/runs/memcg-${k:0:1}-on-patched" |
+				sed -e 's/patched\/stock/on\/off/g' -e 's/stock median/off/; s/patched median/on/' |
+				grep -v '^$'
+		done
+	fi
 } >"$out"
 cat "$out"
 [ -z "${AA:-}" ] || exit 0

@@ -3,7 +3,7 @@
 # Writes RUN_DIR/console.log (kernel console, ttyS0), RUN_DIR/results.log (plan output, ttyS1)
 # and RUN_DIR/verdict (PASS/FAIL lines for the boot and the console scan).
 # usage: boot.sh KERNEL INITRAMFS RUN_DIR
-# env:   TIMEOUT seconds (default 300, 0 = none)  MEM (default 2G)
+# env:   TIMEOUT seconds (default 300, 0 = none)  MEM MiB (default 2048), split over 2 NUMA nodes
 #        ACCEL: QEMU -accel value (default tcg,thread=single; kvm uses -cpu host)
 #        APPEND extra kernel arguments  QEMU_ARGS extra QEMU arguments (split on spaces)
 #        STREAM=1 print the results port live
@@ -23,7 +23,12 @@ rm -f "$run/console.log" "$run/results.log" "$run/verdict"
 cpu=max; [ "${accel%%,*}" = kvm ] && cpu=host	# nested KVM guests hang here: tcg is the default
 # panic=-1 + -no-reboot: a panic ends QEMU at once (status 0); oops=panic: after an oops
 # the kernel is not trusted to finish the plan, so stop instead of risking a hang.
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m "${MEM:-2G}"
+# Two NUMA nodes of a socket (one CPU) and half the memory each, as the ACPI SRAT a NUMA kernel
+# reads: the series' providers meet mempolicies and NUMA balancing as on a two-socket host.
+mem=${MEM:-2048}
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2,sockets=2 -m "$mem"
+	-object "memory-backend-ram,id=node0,size=$((mem / 2))M" -numa node,nodeid=0,cpus=0,memdev=node0
+	-object "memory-backend-ram,id=node1,size=$((mem - mem / 2))M" -numa node,nodeid=1,cpus=1,memdev=node1
 	-nodefaults -display none -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 oops=panic ${APPEND:-}"

@@ -2,8 +2,9 @@
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
 # on its own (workbench config) without compiler warnings and passes checkpatch --strict with no
 # error, warning or check; the tip also builds with CONFIG_USERFAULTFD=n, without shmem/tmpfs
-# and hugetlbfs (make check builds and boots it without PTE markers), and for i386, where each
-# commit's changed files build too; and its userfaultfd core calls no shmem_ function.
+# and hugetlbfs (make check builds and boots it without PTE markers), for i386, where each
+# commit's changed files build too, and for arm64 with the workbench's modules; and its
+# userfaultfd core calls no shmem_ function.
 # The commits are built in order, incrementally. When the tree is clean on its branch series (a
 # fresh clone), they are checked out in it and built in OUT, which holds its tip: the step to
 # the first commit that changes mm.h rebuilds only what the later ones change, where a build
@@ -102,18 +103,19 @@ for c in $commits; do
 	build "$name" uffd "$csrc" "$cout" "$b/series-logs/$(printf %04d $n).log"
 done
 
-# The tip in the other configurations, in the worktree. These kernels are not booted: they
-# leave out the guest's ACPI and PCI, a fifth of the build, which the series does not touch.
+echo "series: $(date +%T) the tip without userfaultfd, then without shmem and hugetlbfs"
+# The tip in the other configurations, in the worktree: a minimal config of what the series'
+# code meets (config/build-only.config), then the option off. Not booted.
 git -C "$wt" checkout -q --detach series
-noplatform='# CONFIG_ACPI is not set\n# CONFIG_PCI is not set\n'
-printf "$noplatform"'# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n' >"$b/nouffd.config"
-printf "$noplatform"'# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n' \
+printf '# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n' >"$b/nouffd.config"
+printf '# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n# CONFIG_CGROUP_HUGETLB is not set\n' \
 	>"$b/noshmem-nohugetlbfs.config"
 for cfg in nouffd noshmem-nohugetlbfs; do
-	"$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
+	BASE=build-only "$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
 	build "tip" "$cfg" "$wt" "$b/out-series-$cfg" "$b/series-logs/tip-$cfg.log"
 done
 
+echo "series: $(date +%T) i386"
 # 32-bit, where an unsigned long has 32 bits: the tip's vmlinux for i386, then each commit's
 # changes, the objects of the .c files the series has changed up to it (headers included by
 # them come along), built in the tip's build folder. Not booted.
@@ -129,6 +131,22 @@ for c in $commits; do
 		"$b/series-logs/$(printf %04d $n)-i386.log" "$objs"
 done
 git -C "$wt" checkout -q --detach series
+
+echo "series: $(date +%T) arm64"
+# arm64 with Debian's cross compiler: the tip's vmlinux and the two modules of the workbench
+# (copied, as their x86_64 objects live beside their sources). Not booted.
+export CROSS_COMPILE=aarch64-linux-gnu-
+ARCH=arm64 "$here/config.sh" "$wt" "$b/out-series-arm64" >/dev/null
+ARCH=arm64 build "tip" arm64 "$wt" "$b/out-series-arm64" "$b/series-logs/tip-arm64.log" "vmlinux modules"
+mods=$b/mod-arm64
+rm -rf "$mods" && mkdir -p "$mods/module" "$mods/tests/module"
+cp "$here/../module/Kbuild" "$here/../module/"uffd_sample.[ch] "$mods/module/"
+cp "$here/../tests/module/Kbuild" "$here/../tests/module/"uffd_bad_ops.[ch] "$mods/tests/module/"
+for m in module tests/module; do
+	ARCH=arm64 build "tip: $m/ modules" arm64 "$wt" "$b/out-series-arm64" \
+		"$b/series-logs/tip-arm64-$(tr / - <<<"$m").log" "M=$mods/$m modules"
+done
+unset CROSS_COMPILE
 
 # The point of the series: core userfaultfd code no longer reaches into shmem.
 calls=$(grep -nE '\bshmem_[a-z_]+\(' "$wt/mm/userfaultfd.c" "$wt/fs/userfaultfd.c" || true)
