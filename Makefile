@@ -20,11 +20,17 @@ MAKEOVERRIDES :=
 
 B            := $(CURDIR)/build
 # Every compiler call goes through ccache (make setup installs it), in ~/.cache/ccache: what
-# any build of any clone on this machine compiled before from the same preprocessed source is
-# reused. Paths under the checkout are hashed relative to it, so two clones share their hits.
+# any build of any clone on this machine compiled before from the same sources is reused.
+# Paths under the checkout are hashed relative to it, so two clones share their hits.
+# Depend mode hashes the headers the compiler lists (kbuild asks for the list anyway) instead of
+# running the preprocessor first, and the inode cache hashes each header once. Building mm/,
+# fs/, kernel/ and ipc/ from scratch into an empty cache took 220 s in the default mode, 173 s in
+# depend mode, 138 s with the inode cache too, and 151-156 s without ccache (2026-12-03, 2 cores).
 export PATH           := /usr/lib/ccache:$(PATH)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
+export CCACHE_DEPEND  := 1
+export CCACHE_INODECACHE := 1
 export CCACHE_MAXSIZE ?= 10G
 JOBS         := $(shell echo $$(( $$(nproc) + 1 )))
 TREE_stock   := $(B)/linux-stock
@@ -79,7 +85,7 @@ GUEST_TESTS  = $(FIX_TESTS) $(COMPAT_TESTS)
 # scripts/summary.sh totals them. Add a check by appending a target here.
 CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-series
 
-.PHONY: help setup tree export kernel check run bench bench-ioctls quick shell vm-exec module module-files clean \
+.PHONY: help setup tree export kernel check run bench bench-ioctls bench-profile quick shell vm-exec module module-files clean \
 	results-clean soak soak-round $(CHECKS)
 
 help:
@@ -88,6 +94,7 @@ help:
 	@echo "make soak     make check's boots again on its kernels [ROUNDS=5 QUIET=1: one guest at a time]"
 	@echo "make bench    userfault round trips and UFFDIO_COPY throughput, stock vs patched [REPS=5 CLOCKS=icount]"
 	@echo "make bench-ioctls   guest instructions per userfaultfd ioctl, stock vs patched"
+	@echo "make bench-profile  guest instructions per kernel function in one bench loop [PROFILE=\"--types shmem --modes missing-zero\"]"
 	@echo "make setup    install missing Debian packages"
 	@echo "make tree     prepare build/linux (series) and build/linux-stock from linux-source-6.12"
 	@echo "make export   write the commits baseline..series of build/linux to patches/"
@@ -186,7 +193,8 @@ build_guest_test = mkdir -p $(@D) && gcc -static -O2 -Wall -Wextra -isystem $(B)
 	$(TREE_stock)/tools/testing/selftests/mm/vm_util.c -lpthread
 $(FIX_TESTS): $(B)/guest/%: tests/fixes/%.c tests/fixes/task_stat.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	$(build_guest_test)
-$(COMPAT_TESTS): $(B)/guest/%: tests/compat/%.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
+$(COMPAT_TESTS): $(B)/guest/%: tests/compat/%.c tests/compat/compat_mem.h module/uffd_sample.h \
+		$(B)/uapi/usr/include/linux/userfaultfd.h
 	$(build_guest_test) -I module
 
 $(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
@@ -339,6 +347,18 @@ bench: setup tree kernel-bench-stock kernel-bench-patched modules-bench-patched 
 # Guest instructions per userfaultfd ioctl on both bench kernels: where a bench ratio comes from.
 bench-ioctls: setup tree kernel-bench-stock kernel-bench-patched $(B)/guest/ioctl_cost $(B)/guest/qemu-exit
 	@scripts/bench-ioctls.sh $(B)
+
+# Guest instructions per kernel function in the loop of one bench mode, stock against patched:
+# what a ratio is made of. PROFILE: uffd_bench options (anon, shmem or hugetlb: no module here);
+# for copy-bulk, PROFILE_SCALE="16 --bulk-mib" (the default scales --pages from 1536).
+PROFILE ?= --types shmem --modes missing-copy
+bench-profile: setup tree kernel-bench-stock kernel-bench-patched $(B)/guest/uffd_bench $(B)/guest/qemu-exit \
+	       $(B)/bench/tbprof.so
+	@scripts/bench-profile.sh $(B) $(B)/bench/tbprof.so "$(PROFILE)" $(PROFILE_SCALE)
+
+$(B)/bench/tbprof.so: tests/bench/tbprof.c
+	mkdir -p $(@D)
+	gcc -shared -fPIC -O2 -Wall -o $@ $<
 
 $(B)/guest/ioctl_cost: tests/bench/ioctl_cost.c $(B)/uapi/usr/include/linux/userfaultfd.h
 	mkdir -p $(@D)

@@ -41,12 +41,19 @@ for c in $clocks; do
 	done
 done
 
-# boot_one CLOCK KERNEL REP: one boot of guest/bench.plan; says why if it failed
+# boot_one CLOCK KERNEL REP: one boot of guest/bench.plan; says why if it failed.
+# Under the instruction clock, boot REP runs uffd_bench --shift REP (bench_shift= on the kernel
+# command line, read by guest/bench.plan): its measurements sit elsewhere in guest time than in
+# the other boots (uffd_bench.c says why). The stock and patched boots of a REP share it.
 boot_one() {
-	local c=$1 k=$2 i=$3 kk=$2 qemu_args= run=$b/runs/bench-$1-$2-$3
+	local c=$1 k=$2 i=$3 kk=$2 qemu_args= run=$b/runs/bench-$1-$2-$3 append=${APPEND:-}
 	[ $k = stock ] || kk=$second
-	[ "$c" = host ] || qemu_args="-icount shift=0,sleep=off"
-	QEMU_ARGS=$qemu_args TIMEOUT=${TIMEOUT:-300} "$top/scripts/boot.sh" \
+	if [ "$c" = icount ]; then
+		qemu_args="-icount shift=0,sleep=off"
+		[[ $i =~ ^[0-9]+$ ]] || i=1
+		append="${append:+$append }bench_shift=$i"
+	fi
+	APPEND=$append QEMU_ARGS=$qemu_args TIMEOUT=${TIMEOUT:-300} "$top/scripts/boot.sh" \
 		"$b/out-bench-$kk/arch/x86/boot/bzImage" "$b/bench/$c/$kk.cpio" "$run" >/dev/null && return
 	echo "bench: the $k boot $i ($c clock) failed (verdict below, console in $run)" >&2
 	cat "$run/verdict" >&2; tail -n 20 "$run/results.log" >&2 || true

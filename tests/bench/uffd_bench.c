@@ -99,7 +99,9 @@ static struct {
 	bool modes[NR_MODES];
 	enum pin pin;
 	bool verbose;
-} opt;
+	long shift;			/* --shift seed, or -1 */
+	unsigned int shift_state;
+} opt = { .shift = -1 };
 
 static size_t page_size;
 static uint64_t uffd_supported;		/* UFFDIO_API features */
@@ -976,6 +978,29 @@ static void verbose(const char *name, const double *secs, int k, double wall)
 	printf(" s, wall %.2f s\n", wall);
 }
 
+/*
+ * --shift: sleep 0 to 999 ms (pseudo-random from the seed) before a timed
+ * run.  Under QEMU's instruction clock a run's window sits at a fixed guest
+ * time in every boot, so periodic kernel work (NUMA scanning, vmstat, LRU
+ * aging...) lands in it in every boot or in none; the same kernel with one
+ * more instruction at boot can move it in or out.  A sleep moves the window
+ * (for free: an idle guest skips to its next timer), so boots with other
+ * seeds sample other placements and their median is not hostage to one.
+ */
+static void shift_window(void)
+{
+	struct timespec ts;
+	long ms;
+
+	if (opt.shift < 0)
+		return;
+	ms = rand_r(&opt.shift_state) % 1000;
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 static void measure(enum mem_type type, enum bench_mode mode, bool warmup)
 {
 	static double v[MAX_INNER], w[MAX_INNER], s[MAX_INNER], s2[MAX_INNER];
@@ -999,8 +1024,10 @@ static void measure(enum mem_type type, enum bench_mode mode, bool warmup)
 		run_bulk_copy(type, len, &dummy);
 		run_memcpy(type, len, &dummy);
 		for (i = 0; i < opt.inner; i++) {
+			shift_window();
 			alarm(WATCHDOG_SECS);
 			v[i] = run_bulk_copy(type, len, &s[i]);
+			shift_window();
 			w[i] = run_memcpy(type, len, &s2[i]);
 		}
 		alarm(0);
@@ -1017,6 +1044,7 @@ static void measure(enum mem_type type, enum bench_mode mode, bool warmup)
 		run_roundtrip(type, mode, n, passes, &dummy);
 	}
 	for (i = 0; i < opt.inner; i++) {
+		shift_window();
 		alarm(WATCHDOG_SECS);
 		v[i] = run_roundtrip(type, mode, n, passes, &s[i]);
 	}
@@ -1042,6 +1070,8 @@ static void usage(FILE *f)
 "  --pin WHERE    same: toucher and handler on CPU 0 (default); split:\n"
 "                 toucher on CPU 0, handler on CPU 1; none: not pinned\n"
 "  --smoke        tiny sizes: --pages 64 --bulk-mib 4 --inner 1\n"
+"  --shift SEED   sleep 0-999 ms (from SEED) before each timed run: moves\n"
+"                 the windows in guest time (for QEMU's instruction clock)\n"
 "  -v, --verbose  '#' lines with the time of each run\n"
 "  -h, --help     this text\n");
 }
@@ -1108,6 +1138,7 @@ static void parse_options(int argc, char **argv)
 		{ "modes",	required_argument, NULL, 'm' },
 		{ "pin",	required_argument, NULL, 'c' },
 		{ "smoke",	no_argument,	   NULL, 's' },
+		{ "shift",	required_argument, NULL, 'S' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1152,6 +1183,10 @@ static void parse_options(int argc, char **argv)
 		case 's':
 			smoke = true;
 			break;
+		case 'S':
+			opt.shift = parse_num(optarg, "--shift", 1UL << 30);
+			opt.shift_state = opt.shift;
+			break;
 		case 'v':
 			opt.verbose = true;
 			break;
@@ -1191,10 +1226,11 @@ int main(int argc, char **argv)
 		die_errno("uname");
 	rt_shape(T_HUGETLB, M_COPY, &hcopy, &passes);
 	rt_shape(T_HUGETLB, M_WP, &hpages, &passes);
-	printf("# uffd_bench: %s, %ld CPUs, pages=%lu (hugetlb: missing-copy %lu, minor/wp %lu passes x %lu), bulk=%lu MiB (hugetlb %zu), inner=%d, pin=%s\n",
+	printf("# uffd_bench: %s, %ld CPUs, pages=%lu (hugetlb: missing-copy %lu, minor/wp %lu passes x %lu), bulk=%lu MiB (hugetlb %zu), inner=%d, pin=%s%s\n",
 	       uts.release, sysconf(_SC_NPROCESSORS_ONLN), opt.pages, hcopy,
 	       passes, hpages, opt.bulk_mib, bulk_len(T_HUGETLB) >> 20,
-	       opt.inner, pin_names[opt.pin]);
+	       opt.inner, pin_names[opt.pin],
+	       opt.shift < 0 ? "" : ", windows shifted (--shift)");
 
 	uffd_probe();
 	setup_pinning();

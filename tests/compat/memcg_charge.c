@@ -23,6 +23,12 @@
  *   once the memory is unmapped and its file closed "owner" is back
  *   within 10% of the filled size of where it started.
  *
+ * Then the same with a filler that shares the owner's mm (clone() with
+ * CLONE_VM, a process of its own in "filler"): the mm's owner is still the
+ * owner process, so "owner" is charged and "filler" is not, as stock does
+ * for anon and shmem.  A kernel that charged the resolving task's memcg
+ * rather than the mm's would charge "filler" here.
+ *
  * Without arguments: anonymous private memory and shmem (memfd), which
  * stock has.  With --module: memory of the reference provider only
  * (/dev/uffd_sample, module/uffd_sample.ko loaded).
@@ -35,6 +41,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,14 +53,13 @@
 #include "kselftest.h"
 #include "mm/vm_util.h"
 #include "uffd_sample.h"
+#include "compat_mem.h"
 
 #define CGROOT		"/sys/fs/cgroup"
 #define OWNER		CGROOT "/memcg-charge-owner"
 #define FILLER		CGROOT "/memcg-charge-filler"
 #define SIZE		(8UL << 20)	/* 2048 pages */
 #define CHUNK		(16UL * 4096)	/* the filler's source buffer */
-
-enum mtype { ANON, SHMEM, MODULE };
 
 static const struct {
 	const char *name;
@@ -130,42 +137,6 @@ static void take(struct sample *s, enum mtype t)
 	s->owner_stat = cg_read(OWNER, "memory.stat", types[t].stat);
 	s->filler = cg_read(FILLER, "memory.current", NULL);
 	s->filler_stat = cg_read(FILLER, "memory.stat", types[t].stat);
-}
-
-/* SIZE bytes of memory of type @t, its file in *fd (-1 for anon) */
-static char *create(enum mtype t, int *fd)
-{
-	int dev, prot = PROT_READ | PROT_WRITE;
-	char *p;
-
-	*fd = -1;
-	switch (t) {
-	case ANON:
-		p = mmap(NULL, SIZE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-		return p;
-	case SHMEM:
-		*fd = memfd_create("memcg_charge", MFD_CLOEXEC);
-		if (*fd < 0 || ftruncate(*fd, SIZE))
-			ksft_exit_fail_msg("memfd: %s\n", strerror(errno));
-		break;
-	case MODULE:
-		/* The one case that cannot run: the module is not loaded */
-		dev = open(UFFD_SAMPLE_DEV, O_RDWR | O_CLOEXEC);
-		if (dev < 0)
-			return NULL;
-		*fd = ioctl(dev, UFFD_SAMPLE_CREATE, (unsigned long)SIZE);
-		close(dev);
-		if (*fd < 0)
-			ksft_exit_fail_msg("UFFD_SAMPLE_CREATE: %s\n",
-					   strerror(errno));
-		break;
-	}
-	p = mmap(NULL, SIZE, prot, MAP_SHARED, *fd, 0);
-	if (p == MAP_FAILED)
-		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-	return p;
 }
 
 static int uffd_open(void)
@@ -260,9 +231,46 @@ static bool filled(int uffd, char *p)
 	return true;
 }
 
-static void test_type(enum mtype t)
+struct filler_args {
+	int uffd, in, out;
+	char *p;
+};
+
+/* The entry of a filler started by clone(CLONE_VM) */
+static int filler_vm(void *arg)
 {
-	const char *name = types[t].name;
+	struct filler_args *a = arg;
+
+	filler(a->uffd, a->p, a->in, a->out);
+}
+
+/* A filler of @p through @uffd in a new process, sharing our mm if @vm */
+static pid_t start_filler(bool vm, int uffd, char *p, int to_filler[2],
+			  int to_owner[2])
+{
+	static struct filler_args args;
+	static char stack[256 << 10] __attribute__((aligned(16)));
+	pid_t pid;
+
+	fflush(stdout);
+	if (vm) {
+		/* Its ends of the pipes: the fd table is not shared */
+		args = (struct filler_args){ uffd, to_filler[0], to_owner[1], p };
+		return clone(filler_vm, stack + sizeof(stack), CLONE_VM | SIGCHLD,
+			     &args);
+	}
+	pid = fork();
+	if (!pid) {
+		close(to_filler[1]);
+		close(to_owner[0]);
+		filler(uffd, p, to_filler[0], to_owner[1]);
+	}
+	return pid;
+}
+
+static void test_type(enum mtype t, bool vm)
+{
+	char name[64];
 	struct sample before, after;
 	long exited, released, released_stat, lo = SIZE * 9 / 10,
 	     hi = SIZE / 10, kib = 1024;
@@ -271,11 +279,13 @@ static void test_type(enum mtype t)
 	pid_t pid;
 	char *p;
 
+	snprintf(name, sizeof(name), "%s%s", types[t].name,
+		 vm ? "-vm-sharing-filler" : "");
 	cg_create(OWNER);
 	cg_create(FILLER);
 	cg_enter(OWNER);
 
-	p = create(t, &fd);
+	p = mem_create(t, SIZE, "memcg_charge", &fd);
 	if (!p) {
 		ksft_test_result_skip("%s-owner-charged: %s: %s (module not loaded?)\n",
 				      name, UFFD_SAMPLE_DEV, strerror(errno));
@@ -291,15 +301,9 @@ static void test_type(enum mtype t)
 
 	if (pipe(to_filler) || pipe(to_owner))
 		ksft_exit_fail_perror("pipe");
-	fflush(stdout);
-	pid = fork();
+	pid = start_filler(vm, uffd, p, to_filler, to_owner);
 	if (pid < 0)
-		ksft_exit_fail_perror("fork");
-	if (!pid) {
-		close(to_filler[1]);
-		close(to_owner[0]);
-		filler(uffd, p, to_filler[0], to_owner[1]);
-	}
+		ksft_exit_fail_perror(vm ? "clone" : "fork");
 	/* Each side keeps its ends only: a dead peer reads as EOF */
 	close(to_filler[0]);
 	close(to_owner[1]);
@@ -385,12 +389,15 @@ int main(int argc, char **argv)
 		ksft_exit_skip("no +memory in " CGROOT "/cgroup.subtree_control\n");
 
 	owner_pid = getpid();
-	ksft_set_plan(module ? 3 : 6);
+	ksft_set_plan(module ? 6 : 12);
 	if (module) {
-		test_type(MODULE);
+		test_type(MODULE, false);
+		test_type(MODULE, true);
 	} else {
-		test_type(ANON);
-		test_type(SHMEM);
+		test_type(ANON, false);
+		test_type(SHMEM, false);
+		test_type(ANON, true);
+		test_type(SHMEM, true);
 	}
 	ksft_finished();
 }

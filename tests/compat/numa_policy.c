@@ -42,11 +42,10 @@
 #include "kselftest.h"
 #include "mm/vm_util.h"
 #include "uffd_sample.h"
+#include "compat_mem.h"
 
 #define NPAGES		64
 #define NODE_DIR	"/sys/devices/system/node/node"
-
-enum mtype { ANON, SHMEM, MODULE };
 
 static const char *const names[] = {
 	[ANON] = "anon", [SHMEM] = "shmem", [MODULE] = "module",
@@ -96,42 +95,6 @@ static bool pin_to(int node)
 	return !sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* size bytes of memory of type @t, its file in *fd (-1 for anon) */
-static char *create(enum mtype t, int *fd)
-{
-	int dev, prot = PROT_READ | PROT_WRITE;
-	char *p;
-
-	*fd = -1;
-	switch (t) {
-	case ANON:
-		p = mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-		return p;
-	case SHMEM:
-		*fd = memfd_create("numa_policy", MFD_CLOEXEC);
-		if (*fd < 0 || ftruncate(*fd, size))
-			ksft_exit_fail_msg("memfd: %s\n", strerror(errno));
-		break;
-	case MODULE:
-		/* The one case that cannot run: the module is not loaded */
-		dev = open(UFFD_SAMPLE_DEV, O_RDWR | O_CLOEXEC);
-		if (dev < 0)
-			return NULL;
-		*fd = ioctl(dev, UFFD_SAMPLE_CREATE, size);
-		close(dev);
-		if (*fd < 0)
-			ksft_exit_fail_msg("UFFD_SAMPLE_CREATE: %s\n",
-					   strerror(errno));
-		break;
-	}
-	p = mmap(NULL, size, prot, MAP_SHARED, *fd, 0);
-	if (p == MAP_FAILED)
-		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-	return p;
-}
-
 /* A userfaultfd with [p, p + size) registered for MISSING faults */
 static int uffd_missing(char *p)
 {
@@ -177,7 +140,7 @@ static void test_case(enum mtype t, int node, bool task)
 	void *pages[NPAGES];
 	char *p;
 
-	p = create(t, &fd);
+	p = mem_create(t, size, "numa_policy", &fd);
 	if (!p) {
 		ksft_test_result_skip("%s-%s-node%d: %s: %s (module not loaded?)\n",
 				      names[t], mode, node, UFFD_SAMPLE_DEV,

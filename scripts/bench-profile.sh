@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `make bench-profile`: where the guest instructions of a patched/stock bench ratio go, per kernel
+# function. Boots the bench kernels side by side under the instruction clock with the TCG plugin
+# tests/bench/tbprof.c, twice: uffd_bench ARGS with --pages N, then 2N. The difference of the two
+# runs is N pages of the measured loop and nothing else (boot, setup and exit cancel out); it
+# is printed per page, per function, stock against patched, largest differences first.
+# copy-bulk scales with --bulk-mib instead (OPTION): its difference is per MiB.
+# Diagnostic only: make bench holds the claims. KASLR is off so that System.map applies.
+# usage: bench-profile.sh BUILD_DIR PLUGIN "UFFD_BENCH_ARGS" [N [OPTION]]
+set -euo pipefail
+b=$1 plugin=$2 args=$3 n=${4:-1536} opt=${5:---pages}
+top=$(realpath "$(dirname "$0")/..")
+out=$b/bench/profile
+rm -rf "$out" && mkdir -p "$out"
+
+for r in 1 2; do
+	echo "prof  uffd_bench $args $opt $((n * r)) --inner 1" >"$out/plan$r"
+	for k in stock patched; do
+		"$top/scripts/initramfs.sh" "$out/$k$r.cpio" "$out/plan$r" "$b/guest/uffd_bench"
+		APPEND=nokaslr QEMU_ARGS="-icount shift=0,sleep=off -plugin $plugin,out=$out/$k$r.tb" \
+			TIMEOUT=${TIMEOUT:-600} "$top/scripts/boot.sh" "$b/out-bench-$k/arch/x86/boot/bzImage" \
+			"$out/$k$r.cpio" "$b/runs/bench-profile-$k$r" >/dev/null &
+	done
+	failed=0
+	wait %1 || failed=1
+	wait %2 || failed=1
+	[ $failed = 0 ] && [ -s "$out/stock$r.tb" ] && [ -s "$out/patched$r.tb" ] || {
+		echo "bench-profile: a boot failed (see $b/runs/bench-profile-*$r/console.log)" >&2
+		exit 1
+	}
+	grep -h '^BENCH' "$b/runs/bench-profile-stock$r/results.log" "$b/runs/bench-profile-patched$r/results.log" |
+		sed "s/^/run $r: /"
+done
+
+# Guest instructions per function: block start addresses (16 hex digits, so that they sort as
+# strings) merged with the text symbols of System.map; user space is one line.
+per_function() {
+	{
+		awk '$2 ~ /^[tTwW]$/ { print $1, 0, $3 }' "$2"
+		awk '$1 ~ /^ffff/ { print $1, 1, $2 * $3 }' "$1"
+	} | sort -k1,1 -k2,2n |
+		awk '$2 == 0 { f = $3; next } { sum[f ? f : "(before _text)"] += $3 } END { for (f in sum) print f, sum[f] }'
+	awk '$1 !~ /^ffff/ { u += $2 * $3 } END { printf "(user) %d\n", u }' "$1"
+}
+for k in stock patched; do
+	for r in 1 2; do
+		per_function "$out/$k$r.tb" "$b/out-bench-$k/System.map" | sed "s/^/$k$r /" >>"$out/functions"
+	done
+done
+
+unit=page; [ "$opt" = --pages ] || unit="unit of $opt"
+echo "guest instructions per $unit of the measured loop ($opt $((2 * n)) minus $n), by function:"
+awk -v n="$n" '
+	{ v[$2, $1] = $3; f[$2] = 1 }
+	END {
+		for (x in f) {
+			s = v[x, "stock2"] - v[x, "stock1"]; p = v[x, "patched2"] - v[x, "patched1"]
+			S += s; P += p
+			if (s != 0 || p != 0) printf "%-40s %12.1f %12.1f %+10.1f\n", x, s / n, p / n, (p - s) / n
+		}
+		printf "%-40s %12.1f %12.1f %+10.1f\n", "= all", S / n, P / n, (P - S) / n
+	}' "$out/functions" | sort -k4,4gr | awk '
+	BEGIN { printf "%-40s %12s %12s %10s\n", "function", "stock", "patched", "added" }
+	/^= all/ { total = $0; next }
+	{ line[NR] = $0; d = $4 < 0 ? -$4 : $4; key[NR] = d }
+	END {
+		# the 30 largest changes either way, then the total
+		for (i = 0; i < 30; i++) {
+			best = 0
+			for (j in key) if (!best || key[j] > key[best]) best = j
+			if (!best || key[best] < 0.5) break
+			print line[best]; delete key[best]
+		}
+		print total
+	}'
