@@ -4,7 +4,11 @@
 # tests/bench/tbprof.c, twice: uffd_bench ARGS with --pages N, then 2N. The difference of the two
 # runs is N pages of the measured loop and nothing else (boot, setup and exit cancel out); it
 # is printed per page, per function, stock against patched, largest differences first.
-# copy-bulk scales with --bulk-mib instead (OPTION): its difference is per MiB.
+# ARGS should name one type and one mode (not hugetlb, whose sizes do not scale with --pages):
+# uffd_bench runs that first measurement twice, an untimed warm-up and the timed run, so each
+# page is filled twice and the figures are per fill (difference / 2N). copy-bulk scales with
+# --bulk-mib instead (OPTION; it always warms up, and each run also memcpy()s the size once):
+# its figures are per MiB copied once.
 # Diagnostic only: make bench holds the claims. KASLR is off so that System.map applies.
 # usage: bench-profile.sh BUILD_DIR PLUGIN "UFFD_BENCH_ARGS" [N [OPTION]]
 set -euo pipefail
@@ -29,7 +33,7 @@ for r in 1 2; do
 		exit 1
 	}
 	grep -h '^BENCH' "$b/runs/bench-profile-stock$r/results.log" "$b/runs/bench-profile-patched$r/results.log" |
-		sed "s/^/run $r: /"
+		sed "s/^/run $r: /" || true
 done
 
 # Guest instructions per function: block start addresses (16 hex digits, so that they sort as
@@ -39,8 +43,10 @@ per_function() {
 		awk '$2 ~ /^[tTwW]$/ { print $1, 0, $3 }' "$2"
 		awk '$1 ~ /^ffff/ { print $1, 1, $2 * $3 }' "$1"
 	} | sort -k1,1 -k2,2n |
-		awk '$2 == 0 { f = $3; next } { sum[f ? f : "(before _text)"] += $3 } END { for (f in sum) print f, sum[f] }'
-	awk '$1 !~ /^ffff/ { u += $2 * $3 } END { printf "(user) %d\n", u }' "$1"
+		awk '$2 == 0 { f = $3; next } { sum[f ? f : "(before_text)"] += $3 }
+		     END { for (f in sum) printf "%s %.0f\n", f, sum[f] }'
+	# Not kernel: user space, and the firmware and decompressor of the boot (they cancel out)
+	awk '$1 !~ /^ffff/ { u += $2 * $3 } END { printf "(user) %.0f\n", u }' "$1"
 }
 for k in stock patched; do
 	for r in 1 2; do
@@ -48,9 +54,9 @@ for k in stock patched; do
 	done
 done
 
-unit=page; [ "$opt" = --pages ] || unit="unit of $opt"
-echo "guest instructions per $unit of the measured loop ($opt $((2 * n)) minus $n), by function:"
-awk -v n="$n" '
+unit="page filled"; [ "$opt" = --pages ] || unit="unit of $opt copied"
+echo "guest instructions per $unit in the measured loop ($opt $((2 * n)) minus $n, warm-up included), by function:"
+awk -v n=$((2 * n)) '
 	{ v[$2, $1] = $3; f[$2] = 1 }
 	END {
 		for (x in f) {

@@ -46,12 +46,12 @@ done
 # command line, read by guest/bench.plan): its measurements sit elsewhere in guest time than in
 # the other boots (uffd_bench.c says why). The stock and patched boots of a REP share it.
 boot_one() {
-	local c=$1 k=$2 i=$3 kk=$2 qemu_args= run=$b/runs/bench-$1-$2-$3 append=${APPEND:-}
+	local c=$1 k=$2 i=$3 kk=$2 qemu_args= run=$b/runs/bench-$1-$2-$3 append=${APPEND:-} seed=1
 	[ $k = stock ] || kk=$second
 	if [ "$c" = icount ]; then
 		qemu_args="-icount shift=0,sleep=off"
-		[[ $i =~ ^[0-9]+$ ]] || i=1
-		append="${append:+$append }bench_shift=$i"
+		[[ $i =~ ^[0-9]+$ ]] && seed=$i	# the nomemcg boots are compared with boot 1
+		append="${append:+$append }bench_shift=$seed"
 	fi
 	APPEND=$append QEMU_ARGS=$qemu_args TIMEOUT=${TIMEOUT:-300} "$top/scripts/boot.sh" \
 		"$b/out-bench-$kk/arch/x86/boot/bzImage" "$b/bench/$c/$kk.cpio" "$run" >/dev/null && return

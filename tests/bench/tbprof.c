@@ -43,7 +43,11 @@ struct block {
 static struct block *blocks;
 static const char *out = "tbprof.out";
 
-/* Translation runs with the vCPUs stopped: no lock for the list */
+/*
+ * No lock for the list, and a plain add for the counter: this is for
+ * -icount, under which TCG runs all vCPUs in one thread.  A block that an
+ * exception ends early still counts whole: a small overcount.
+ */
 static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	struct block *b = calloc(1, sizeof(*b));

@@ -1070,7 +1070,7 @@ static void usage(FILE *f)
 "  --pin WHERE    same: toucher and handler on CPU 0 (default); split:\n"
 "                 toucher on CPU 0, handler on CPU 1; none: not pinned\n"
 "  --smoke        tiny sizes: --pages 64 --bulk-mib 4 --inner 1\n"
-"  --shift SEED   sleep 0-999 ms (from SEED) before each timed run: moves\n"
+"  --shift SEED   sleep 0-999 ms (from SEED >= 1) before each timed run: moves\n"
 "                 the windows in guest time (for QEMU's instruction clock)\n"
 "  -v, --verbose  '#' lines with the time of each run\n"
 "  -h, --help     this text\n");

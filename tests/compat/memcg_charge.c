@@ -204,7 +204,7 @@ static void __noreturn filler(int uffd, char *p, int in, int out)
 	char *src;
 
 	cg_enter(FILLER);
-	/* Charged to FILLER before the owner's first sample */
+	/* Charged before the owner's first sample (with a shared mm, to OWNER) */
 	src = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (src == MAP_FAILED)
@@ -232,15 +232,18 @@ static bool filled(int uffd, char *p)
 }
 
 struct filler_args {
-	int uffd, in, out;
+	int uffd, in, out, owner_in, owner_out;
 	char *p;
 };
 
-/* The entry of a filler started by clone(CLONE_VM) */
+/* The entry of a filler started by clone(CLONE_VM): its own fd table */
 static int filler_vm(void *arg)
 {
 	struct filler_args *a = arg;
 
+	/* The owner's ends: a dead owner must read as EOF here too */
+	close(a->owner_out);
+	close(a->owner_in);
 	filler(a->uffd, a->p, a->in, a->out);
 }
 
@@ -255,7 +258,8 @@ static pid_t start_filler(bool vm, int uffd, char *p, int to_filler[2],
 	fflush(stdout);
 	if (vm) {
 		/* Its ends of the pipes: the fd table is not shared */
-		args = (struct filler_args){ uffd, to_filler[0], to_owner[1], p };
+		args = (struct filler_args){ uffd, to_filler[0], to_owner[1],
+					     to_owner[0], to_filler[1], p };
 		return clone(filler_vm, stack + sizeof(stack), CLONE_VM | SIGCHLD,
 			     &args);
 	}
