@@ -3,7 +3,7 @@
 # function. Boots the bench kernels side by side under the instruction clock with the TCG plugin
 # tests/bench/tbprof.c, twice: uffd_bench ARGS with --pages N, then 2N. The difference of the two
 # runs is N pages of the measured loop and nothing else (boot, setup and exit cancel out); it
-# is printed per page, per function, stock against patched, largest differences first.
+# is printed per function, stock against patched, largest differences first.
 # ARGS should name one type and one mode (not hugetlb, whose sizes do not scale with --pages):
 # uffd_bench runs that first measurement twice, an untimed warm-up and the timed run, so each
 # page is filled twice and the figures are per fill (difference / 2N). copy-bulk scales with
@@ -56,26 +56,20 @@ done
 
 unit="page filled"; [ "$opt" = --pages ] || unit="unit of $opt copied"
 echo "guest instructions per $unit in the measured loop ($opt $((2 * n)) minus $n, warm-up included), by function:"
+# One row per function that changed by half an instruction or more, led by that change's size
+# for sort; the total on a line of its own
 awk -v n=$((2 * n)) '
 	{ v[$2, $1] = $3; f[$2] = 1 }
 	END {
 		for (x in f) {
 			s = v[x, "stock2"] - v[x, "stock1"]; p = v[x, "patched2"] - v[x, "patched1"]
-			S += s; P += p
-			if (s != 0 || p != 0) printf "%-40s %12.1f %12.1f %+10.1f\n", x, s / n, p / n, (p - s) / n
+			S += s; P += p; d = (p - s) / n
+			if (d >= 0.5 || d <= -0.5)
+				printf "%.1f %-40s %12.1f %12.1f %+10.1f\n", d < 0 ? -d : d, x, s / n, p / n, d
 		}
-		printf "%-40s %12.1f %12.1f %+10.1f\n", "= all", S / n, P / n, (P - S) / n
-	}' "$out/functions" | sort -k4,4gr | awk '
-	BEGIN { printf "%-40s %12s %12s %10s\n", "function", "stock", "patched", "added" }
-	/^= all/ { total = $0; next }
-	{ line[NR] = $0; d = $4 < 0 ? -$4 : $4; key[NR] = d }
-	END {
-		# the 30 largest changes either way, then the total
-		for (i = 0; i < 30; i++) {
-			best = 0
-			for (j in key) if (!best || key[j] > key[best]) best = j
-			if (!best || key[best] < 0.5) break
-			print line[best]; delete key[best]
-		}
-		print total
-	}'
+		printf "= %-40s %12.1f %12.1f %+10.1f\n", "all", S / n, P / n, (P - S) / n
+	}' "$out/functions" >"$out/table"
+printf '%-40s %12s %12s %10s\n' function stock patched added
+# the 30 largest changes either way, then the total
+grep -v '^= ' "$out/table" | sort -k1,1gr | sed -n '1,30p' | cut -d' ' -f2-
+sed -n 's/^= //p' "$out/table"

@@ -236,12 +236,12 @@ struct filler_args {
 	char *p;
 };
 
-/* The entry of a filler started by clone(CLONE_VM): its own fd table */
-static int filler_vm(void *arg)
+/* The child's side, after fork() or clone(CLONE_VM): its own fd table either way */
+static int filler_start(void *arg)
 {
 	struct filler_args *a = arg;
 
-	/* The owner's ends: a dead owner must read as EOF here too */
+	/* The owner's ends: a dead owner must read as EOF here */
 	close(a->owner_out);
 	close(a->owner_in);
 	filler(a->uffd, a->p, a->in, a->out);
@@ -255,20 +255,15 @@ static pid_t start_filler(bool vm, int uffd, char *p, int to_filler[2],
 	static char stack[256 << 10] __attribute__((aligned(16)));
 	pid_t pid;
 
+	args = (struct filler_args){ uffd, to_filler[0], to_owner[1],
+				     to_owner[0], to_filler[1], p };
 	fflush(stdout);
-	if (vm) {
-		/* Its ends of the pipes: the fd table is not shared */
-		args = (struct filler_args){ uffd, to_filler[0], to_owner[1],
-					     to_owner[0], to_filler[1], p };
-		return clone(filler_vm, stack + sizeof(stack), CLONE_VM | SIGCHLD,
-			     &args);
-	}
+	if (vm)
+		return clone(filler_start, stack + sizeof(stack),
+			     CLONE_VM | SIGCHLD, &args);
 	pid = fork();
-	if (!pid) {
-		close(to_filler[1]);
-		close(to_owner[0]);
-		filler(uffd, p, to_filler[0], to_owner[1]);
-	}
+	if (!pid)
+		filler_start(&args);
 	return pid;
 }
 
