@@ -18,6 +18,12 @@
  * test counts the pages that no counter of /proc/vmstat accounts for
  * across the rounds.
  *
+ * Then the other way round, in a few rounds: the destination is a page of
+ * shmem, so the copy fills through the page cache, and becomes private
+ * anonymous memory while the copy sleeps.  The copy must then fill the
+ * anonymous page as any other, not go on as a page cache fill of memory
+ * that has no page cache (which oopsed a draft of the series).
+ *
  * usage: uffd_copy_dst_replaced [-n ROUNDS]   (1024, after a quarter as many to warm up)
  */
 #define _GNU_SOURCE
@@ -184,9 +190,64 @@ static int round_once(char *area, int uffd_dst, int uffd_src, char *fill)
 	return c.err;
 }
 
+/*
+ * One round of a shmem destination replaced by private anonymous memory;
+ * returns what the copy failed with (0: it worked).
+ */
+static int round_to_anon(char *area, int uffd_dst, int uffd_src, char *fill)
+{
+	struct pollfd pfd = { .fd = uffd_src, .events = POLLIN };
+	struct copier c = { .uffd = uffd_dst, .dst = area };
+	struct uffdio_copy resolve;
+	struct uffd_msg msg;
+	pthread_t t;
+	int fd = memfd_create("dst", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, PAGE))
+		ksft_exit_fail_perror("memfd");
+	if (mmap(area, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0) != area)
+		ksft_exit_fail_perror("mmap shmem destination");
+	close(fd);
+	reg(uffd_dst, area, PAGE);
+	c.src = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c.src == MAP_FAILED)
+		ksft_exit_fail_perror("mmap source");
+	reg(uffd_src, c.src, PAGE);
+
+	if (pthread_create(&t, NULL, copy_fn, &c))
+		ksft_exit_fail_msg("pthread_create\n");
+	if (poll(&pfd, 1, 10000) != 1 || read(uffd_src, &msg, sizeof(msg)) !=
+	    sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
+		ksft_exit_fail_msg("no fault on the source\n");
+
+	if (mmap(area, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != area)
+		ksft_exit_fail_perror("mmap anonymous destination");
+	reg(uffd_dst, area, PAGE);
+
+	resolve = (struct uffdio_copy) {
+		.dst = (unsigned long)c.src, .src = (unsigned long)fill,
+		.len = PAGE,
+	};
+	if (ioctl(uffd_src, UFFDIO_COPY, &resolve))
+		ksft_exit_fail_perror("UFFDIO_COPY on the source");
+	pthread_join(t, NULL);
+	if (!c.err && memcmp(area, fill, PAGE))
+		c.err = -1;
+
+	munmap(c.src, PAGE);
+	if (mmap(area, hpage, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0) != area)
+		ksft_exit_fail_perror("mmap PROT_NONE");
+	return c.err;
+}
+
 int main(int argc, char **argv)
 {
-	long before, after, lost, rounds = 1024, einval = 0;
+	long before, after, lost, rounds = 1024, einval = 0, failed = 0;
 	int uffd_dst, uffd_src, opt;
 	char *reserve, *area, *fill;
 
@@ -194,7 +255,7 @@ int main(int argc, char **argv)
 		rounds = opt == 'n' ? atol(optarg) : rounds;
 
 	ksft_print_header();
-	ksft_set_plan(1);
+	ksft_set_plan(2);
 	hpage = default_huge_page_size();
 	if (!hpage)
 		ksft_exit_skip("no huge pages\n");
@@ -227,5 +288,16 @@ int main(int argc, char **argv)
 	/* A folio a round is `rounds` pages; measured noise is some 30 */
 	ksft_test_result(einval == rounds && lost < rounds / 2,
 			 "the folio of a copy whose destination was replaced is freed\n");
+
+	for (long i = 0; i < 16; i++) {
+		int err = round_to_anon(area, uffd_dst, uffd_src, fill);
+
+		if (err)
+			ksft_print_msg("round %ld: %s\n", i, err < 0 ?
+				       "the copy succeeded but the page differs" :
+				       strerror(err));
+		failed += !!err;
+	}
+	ksft_test_result(!failed, "a shmem destination that became anonymous memory is filled\n");
 	ksft_finished();
 }

@@ -5,9 +5,9 @@
  * Each table below breaks one rule that core mm checks when a range is
  * registered with userfaultfd; UFFDIO_REGISTER must fail with -EINVAL in
  * every mode and log the table once per load of this module.  One more
- * table is good, but its hooks misbehave on request.  The memory itself is that of uffd_sample, built in
- * here, and so are its two good tables, which must keep working next to the
- * broken ones.  uffd_bad_ops.h has the user API.
+ * table is good, but its hooks misbehave on request.  The memory itself is
+ * that of uffd_sample, built in here, and so are its two good tables,
+ * which must keep working next to the broken ones.  uffd_bad_ops.h has the user API.
  */
 
 /* Only the memory object of the sample, not its devices */
@@ -15,6 +15,22 @@
 #include "../../module/uffd_sample.c"
 
 #include "uffd_bad_ops.h"
+
+/* A uffd_alloc_folio that allocates as core mm would without one */
+static struct folio *uffd_plain_alloc_folio(struct vm_area_struct *vma,
+					    unsigned long addr)
+{
+	return filemap_alloc_folio(mapping_gfp_mask(vma->vm_file->f_mapping), 0);
+}
+
+/* A uffd_copy of the provider's own that uses the page cache helper */
+static int uffd_wrap_copy(pmd_t *dst_pmd, struct vm_area_struct *dst_vma,
+			  unsigned long dst_addr, unsigned long src_addr,
+			  uffd_flags_t flags, struct folio **foliop)
+{
+	return uffd_pagecache_copy(dst_pmd, dst_vma, dst_addr, src_addr, flags,
+				   foliop);
+}
 
 static const struct vm_uffd_ops uffd_bad_no_features = {
 	.uffd_features	= 0,
@@ -88,6 +104,15 @@ static const struct vm_uffd_ops uffd_bad_pagecache_no_add = {
 	.uffd_copy	= uffd_pagecache_copy,
 };
 
+/* Only uffd_pagecache_copy() calls uffd_alloc_folio, and it needs both */
+static const struct vm_uffd_ops uffd_bad_alloc_no_add = {
+	.uffd_features	= VM_UFFD_MISSING,
+	.uffd_ioctls	= BIT_ULL(_UFFDIO_COPY),
+	.uffd_get_folio	= uffd_sample_get_folio,
+	.uffd_copy	= uffd_wrap_copy,
+	.uffd_alloc_folio = uffd_plain_alloc_folio,
+};
+
 /*
  * Declares WP unconditionally, where a real provider would declare it only
  * if IS_ENABLED(CONFIG_PTE_MARKER_UFFD_WP), as uffd_sample does: without the
@@ -143,6 +168,7 @@ static const struct vm_operations_struct uffd_bad_vm_ops[] = {
 	},
 	[UFFD_BAD_DELIVERS_FAULTS] =
 		UFFD_BAD_VM_OPS(&uffd_bad_delivers_faults),
+	[UFFD_BAD_ALLOC_NO_ADD] = UFFD_BAD_VM_OPS(&uffd_bad_alloc_no_add),
 };
 
 static_assert(ARRAY_SIZE(uffd_bad_vm_ops) == UFFD_BAD_NR);
@@ -196,6 +222,28 @@ static int uffd_misbehave_get_folio(struct inode *inode, pgoff_t pgoff,
 	}
 	*foliop = folio;
 	return 0;
+}
+
+static struct folio *uffd_misbehave_alloc_folio(struct vm_area_struct *vma,
+						unsigned long addr)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct folio *folio;
+
+	switch (READ_ONCE(uffd_misbehaviour)) {
+	case UFFD_ALLOC_NULL:
+		return NULL;
+	case UFFD_ALLOC_ERR_PTR:
+		return ERR_PTR(-ENOSPC);
+	case UFFD_ALLOC_LARGE:
+		return filemap_alloc_folio(mapping_gfp_mask(mapping), 1);
+	case UFFD_ALLOC_CACHED:
+		/* Page 0, which the test cached: copying into it would corrupt it */
+		folio = filemap_get_folio(mapping, 0);
+		return IS_ERR(folio) ? NULL : folio;
+	default:
+		return uffd_plain_alloc_folio(vma, addr);
+	}
 }
 
 static int uffd_misbehave_add_folio(struct vm_area_struct *vma,
@@ -264,6 +312,7 @@ static const struct vm_uffd_ops uffd_misbehave_ops = {
 			  BIT_ULL(_UFFDIO_CONTINUE),
 	.uffd_get_folio	= uffd_misbehave_get_folio,
 	.uffd_copy	= uffd_misbehave_copy,
+	.uffd_alloc_folio = uffd_misbehave_alloc_folio,
 	.uffd_add_folio	= uffd_misbehave_add_folio,
 };
 
@@ -274,14 +323,6 @@ static const struct vm_operations_struct uffd_misbehave_vm_ops =
  * Valid as far as registration can tell, since uffd_copy is not
  * uffd_pagecache_copy itself; but the helper needs uffd_add_folio.
  */
-static int uffd_wrap_copy(pmd_t *dst_pmd, struct vm_area_struct *dst_vma,
-			  unsigned long dst_addr, unsigned long src_addr,
-			  uffd_flags_t flags, struct folio **foliop)
-{
-	return uffd_pagecache_copy(dst_pmd, dst_vma, dst_addr, src_addr, flags,
-				   foliop);
-}
-
 static const struct vm_uffd_ops uffd_wrap_no_add_ops = {
 	.uffd_features	= VM_UFFD_MISSING,
 	.uffd_ioctls	= BIT(_UFFDIO_COPY),

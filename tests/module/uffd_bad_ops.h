@@ -33,6 +33,7 @@ enum uffd_bad_ops_table {
 	UFFD_BAD_PAGECACHE_NO_ADD,	/* uffd_pagecache_copy, no uffd_add_folio */
 	UFFD_BAD_HUGE_FAULT,		/* a good table, but ->huge_fault */
 	UFFD_BAD_DELIVERS_FAULTS,	/* claims to call handle_userfault() */
+	UFFD_BAD_ALLOC_NO_ADD,		/* uffd_alloc_folio, no uffd_add_folio */
 	UFFD_BAD_NR,
 	/* The module's good tables: those of uffd_sample */
 	UFFD_GOOD = UFFD_BAD_NR,	/* MISSING, MINOR and WP */
@@ -64,6 +65,10 @@ enum uffd_misbehaviour {
 	UFFD_ADD_POSITIVE,		/* uffd_add_folio returns 1 */
 	UFFD_COPY_POSITIVE,		/* uffd_copy returns 1 */
 	UFFD_COPY_KEEPS_FOLIO,		/* uffd_copy: -ENOENT, never takes it */
+	UFFD_ALLOC_NULL,		/* uffd_alloc_folio: no memory */
+	UFFD_ALLOC_ERR_PTR,		/* uffd_alloc_folio: ERR_PTR(-ENOSPC) */
+	UFFD_ALLOC_LARGE,		/* uffd_alloc_folio: an order-1 folio */
+	UFFD_ALLOC_CACHED,		/* uffd_alloc_folio: page 0's folio */
 	UFFD_MISBEHAVIOUR_NR,
 };
 

@@ -63,6 +63,10 @@ static const struct {
 		"uffd_bad_delivers_faults",
 		"uffd_delivers_faults set by a module",
 		UFFDIO_REGISTER_MODE_MISSING },
+	[UFFD_BAD_ALLOC_NO_ADD] = {
+		"uffd_bad_alloc_no_add",
+		"uffd_alloc_folio without uffd_add_folio",
+		UFFDIO_REGISTER_MODE_MISSING },
 };
 
 /*
@@ -397,6 +401,13 @@ TEST(misbehaving_hooks)
 		  "uffd_misbehave_copy", "returned 1 without a folio" },
 		{ UFFD_COPY_KEEPS_FOLIO, _UFFDIO_COPY, -EFAULT,
 		  "uffd_misbehave_copy", "returned -2 on a retry, leaking it" },
+		{ UFFD_ALLOC_NULL, _UFFDIO_COPY, -ENOMEM, NULL, NULL },
+		{ UFFD_ALLOC_ERR_PTR, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_alloc_folio", "returned an error pointer" },
+		{ UFFD_ALLOC_LARGE, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_alloc_folio", "returned a large folio" },
+		{ UFFD_ALLOC_CACHED, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_alloc_folio", "returned a folio that has a mapping" },
 	};
 	/* MISBEHAVE_ONLY=<how> tries one case: each may crash a kernel without the checks */
 	const char *only = getenv("MISBEHAVE_ONLY");
@@ -446,6 +457,11 @@ TEST(misbehaving_hooks)
 		EXPECT_EQ(cases[i].err, ret)
 			TH_LOG("misbehaviour %d", cases[i].how);
 		ASSERT_EQ(0, misbehave(UFFD_BEHAVE));
+		/* Nothing was copied into the cached folio it was handed */
+		if (cases[i].how == UFFD_ALLOC_CACHED) {
+			EXPECT_EQ(0, ut_continue(uffd, area, PAGE));
+			EXPECT_EQ('c', area[0]);
+		}
 
 		/* The memory still works once the hooks behave */
 		if (cases[i].ioctl == _UFFDIO_CONTINUE) {
@@ -483,6 +499,8 @@ TEST(misbehaving_hooks)
 	 */
 	EXPECT_EQ(0, ut_nr_pages("/sys/module/uffd_bad_ops/parameters/nr_pages"));
 	ksft_print_msg("%d misbehaving hooks tried\n", tried);
+	/* A MISBEHAVE_ONLY that names no case must not pass for one */
+	EXPECT_NE(0, tried);
 }
 
 /*
