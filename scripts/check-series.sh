@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
-# on its own (workbench config) without compiler warnings and passes checkpatch --strict with no
-# error, warning or check; the tip also builds with CONFIG_USERFAULTFD=n, without shmem/tmpfs
+# on its own (workbench config) without compiler warnings, passes checkpatch --strict with no
+# error, warning or check, and adds no kernel-doc -Wall warning to the files it touches; the tip also builds with CONFIG_USERFAULTFD=n, without shmem/tmpfs
 # and hugetlbfs (make check builds and boots it without PTE markers), for i386, where each
 # commit's changed files build too, and for arm64 with the workbench's modules; and its
 # userfaultfd core calls no shmem_ function.
@@ -21,6 +21,16 @@ jobs=$(($(nproc) + 1))
 : >"$results"
 pass() { echo "PASS series: $*" >>"$results"; echo "PASS series: $*"; }
 fail() { echo "FAIL series: $*" >>"$results"; echo "FAIL series: $*"; }
+
+# kdoc_new SRC FILE: the kernel-doc -Wall warnings of SRC/FILE that FILE at baseline has not
+# (line numbers left out, so that moved comments compare equal)
+kdoc_new() {
+	local base=$b/kdoc-base.${2##*.}
+	git -C "$tree" show "baseline:$2" >"$base" 2>/dev/null || : >"$base"
+	comm -23 <(cd "$1" && scripts/kernel-doc -Wall -none "$2" 2>&1 | sed 's/:[0-9]*: / /' | sort) \
+		<(cd "$1" && scripts/kernel-doc -Wall -none "$base" 2>&1 |
+		  sed "s|$base|$2|; s/:[0-9]*: / /" | sort)
+}
 
 commits=$(git -C "$tree" rev-list --reverse baseline..series)
 [ -n "$commits" ] || { fail "no commits between baseline and series"; exit 0; }
@@ -98,6 +108,18 @@ for c in $commits; do
 	else
 		fail "$name: checkpatch --strict: $total"
 		grep -E '^(ERROR|WARNING|CHECK):' <<<"$cp" | sed 's/^/    /' | head -20
+	fi
+
+	# kernel-doc -Wall on the C files the commit touches: no warning that baseline's files lack
+	kd=
+	for f in $(git -C "$tree" diff --name-only "$c^" "$c" -- '*.c' '*.h'); do
+		[ -f "$csrc/$f" ] && kd+=$(kdoc_new "$csrc" "$f")
+	done
+	if [ -z "$kd" ]; then
+		pass "$name: kernel-doc -Wall adds no warning"
+	else
+		fail "$name: kernel-doc -Wall warns"
+		sed 's/^/    /' <<<"$kd" | head -20
 	fi
 
 	build "$name" uffd "$csrc" "$cout" "$b/series-logs/$(printf %04d $n).log"
