@@ -38,7 +38,9 @@ TREE_patched := $(B)/linux
 # Two more builds of the patched tree for `make check`: KASAN, lockdep and the mm debug
 # checks (debug), and without PTE markers for uffd-wp (nomarker)
 TREE_debug      := $(B)/linux
-EXTRA_debug     := config/debug.config
+# The series' KUnit tests run at boot on the patched builds (not on the bench kernels)
+EXTRA_patched   := config/kunit.config
+EXTRA_debug     := config/kunit.config config/debug.config
 # `make bench` compares stock and patched built without the debugging (config/bench.config)
 TREE_bench-stock    := $(TREE_stock)
 TREE_bench-patched  := $(TREE_patched)
@@ -53,16 +55,17 @@ BZIMAGE       = $(B)/out-$1/arch/x86/boot/bzImage
 # What the guest of each kernel runs for `make check` ("name command..." lines, see
 # guest/check.plan) and which files its initramfs carries in /root. Module tests go here.
 CHECK_PLAN_stock    := guest/check.plan guest/check-bench.plan
-CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan
-CHECK_PLAN_debug    := guest/check.plan
-CHECK_PLAN_nomarker := guest/check-nomarker.plan
+CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan guest/check-kunit.plan
+CHECK_PLAN_debug    := guest/check.plan guest/check-kunit.plan
+CHECK_PLAN_nomarker := guest/check-nomarker.plan guest/check-kunit.plan
 GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench $(GUEST_TESTS)
 GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(B)/guest/uffd_bench \
-                       $(GUEST_TESTS) $(MODULE_FILES)
+                       $(GUEST_TESTS) $(MODULE_FILES) tests/kunit/kunit-tap
 GUEST_FILES_debug    = $(B)/out-debug/uffd-unit-tests $(B)/out-debug/uffd-stress $(B)/guest/uffd_bench \
-                       $(GUEST_TESTS) $(MODULE_PROGS) \
+                       $(GUEST_TESTS) $(MODULE_PROGS) tests/kunit/kunit-tap \
                        $(call MODULES_FOR,debug)
-GUEST_FILES_nomarker = $(B)/out-patched/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker)
+GUEST_FILES_nomarker = $(B)/out-patched/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker) \
+                       tests/kunit/kunit-tap
 
 # The reference module, its tests, the demo and the fuzzer: built against the patched kernel.
 # The programs run on every patched build; the modules are built again for the debug and
@@ -118,7 +121,7 @@ export:
 
 # Reconfigure only when the fragment changes; kbuild itself follows Kconfig edits.
 $(B)/out-%/.config-stamp: config/uffd.config $$(EXTRA_$$*) scripts/config.sh | tree
-	scripts/config.sh $(TREE_$*) $(B)/out-$* $(EXTRA_$*)
+	scripts/config.sh $(TREE_$*) $(B)/out-$* "$(EXTRA_$*)"
 	touch $@
 
 # kbuild decides what is stale; the headers are for the selftests. The log is for check-series.
@@ -217,10 +220,10 @@ modules-%: kernel-%
 # the folder is switched back (the same files again). Two short builds instead of a full one.
 kernel-nomarker: kernel-patched
 	@echo "== $$(date +%T) nomarker kernel: build/out-patched with config/nomarker.config, kept in build/out-nomarker"
-	+scripts/config.sh $(TREE_patched) $(B)/out-patched config/nomarker.config && $(call kmake,patched) && \
+	+scripts/config.sh $(TREE_patched) $(B)/out-patched "$(EXTRA_patched) config/nomarker.config" && $(call kmake,patched) && \
 	  { $(call modules_in,out-patched,nomarker); } && install -D $(call BZIMAGE,patched) $(call BZIMAGE,nomarker); \
 	  rc=$$?; echo "== $$(date +%T) patched kernel: build/out-patched back to its configuration"; \
-	  scripts/config.sh $(TREE_patched) $(B)/out-patched && $(call kmake,patched) && exit $$rc
+	  scripts/config.sh $(TREE_patched) $(B)/out-patched "$(EXTRA_patched)" && $(call kmake,patched) && exit $$rc
 
 $(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/userfaultfd.h
 	mkdir -p $(@D)

@@ -85,6 +85,11 @@ else
 	"$here/config.sh" "$wt" "$out" >/dev/null
 fi
 
+# Options of the tip that earlier commits lack (CONFIG_USERFAULTFD_KUNIT_TEST) leave OUT's .config
+# when those are built: the tip is built with OUT's own .config again, and OUT ends as it began.
+tip=$(git -C "$tree" rev-parse series)
+cp "$out/.config" "$b/series-tip.config"
+
 n=0
 for c in $commits; do
 	n=$((n + 1))
@@ -100,8 +105,16 @@ for c in $commits; do
 	# checkpatch reads the patch as format-patch writes it; the checkout supplies its data.
 	# The tree is Debian's tarball, without upstream history: checkpatch cannot look up the
 	# ids of Fixes: tags (UNKNOWN_COMMIT_ID). They are checked by hand (tests/fixes/README).
+	# checkpatch asks of every new file whether MAINTAINERS needs updating (FILE_PATH_CHANGES):
+	# the answer is no when a section of MAINTAINERS other than THE REST covers it (get_maintainer.pl).
 	cp=$(git -C "$tree" format-patch -1 --stdout "$c" |
-		(cd "$csrc" && scripts/checkpatch.pl --strict --ignore UNKNOWN_COMMIT_ID - || true))
+		(cd "$csrc" && scripts/checkpatch.pl --strict --ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES - ||
+		 true))
+	for f in $(git -C "$tree" diff --name-only --diff-filter=A "$c^" "$c"); do
+		(cd "$csrc" && scripts/get_maintainer.pl --nogit --nogit-fallback --nol -f "$f" 2>/dev/null |
+			grep -v 'THE REST' | grep -q '(maintainer:') ||
+			fail "$name: $f is new and no section of MAINTAINERS covers it"
+	done
 	total=$(grep -E '^total: ' <<<"$cp" || echo "total: (checkpatch printed no total)")
 	if [[ $total == "total: 0 errors, 0 warnings, 0 checks,"* ]]; then
 		pass "$name: checkpatch --strict clean"
@@ -122,6 +135,7 @@ for c in $commits; do
 		sed 's/^/    /' <<<"$kd" | head -20
 	fi
 
+	[ "$c" != "$tip" ] || [ "$cout" != "$out" ] || cp "$b/series-tip.config" "$out/.config"
 	build "$name" uffd "$csrc" "$cout" "$b/series-logs/$(printf %04d $n).log"
 done
 

@@ -241,6 +241,17 @@ static struct folio *uffd_misbehave_alloc_folio(struct vm_area_struct *vma,
 		/* Page 0, which the test cached: copying into it would corrupt it */
 		folio = filemap_get_folio(mapping, 0);
 		return IS_ERR(folio) ? NULL : folio;
+	case UFFD_ALLOC_LOCKED:
+		folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0);
+		if (folio)
+			__folio_set_locked(folio);
+		return folio;
+	case UFFD_ALLOC_REFERENCED:
+		/* As if a pool kept a reference to reuse the page later */
+		folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0);
+		if (folio)
+			folio_get(folio);
+		return folio;
 	default:
 		return uffd_plain_alloc_folio(vma, addr);
 	}

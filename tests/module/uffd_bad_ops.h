@@ -69,6 +69,8 @@ enum uffd_misbehaviour {
 	UFFD_ALLOC_ERR_PTR,		/* uffd_alloc_folio: ERR_PTR(-ENOSPC) */
 	UFFD_ALLOC_LARGE,		/* uffd_alloc_folio: an order-1 folio */
 	UFFD_ALLOC_CACHED,		/* uffd_alloc_folio: page 0's folio */
+	UFFD_ALLOC_LOCKED,		/* uffd_alloc_folio: a new folio, locked */
+	UFFD_ALLOC_REFERENCED,		/* uffd_alloc_folio: one more reference */
 	UFFD_MISBEHAVIOUR_NR,
 };
 

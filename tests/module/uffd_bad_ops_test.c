@@ -407,7 +407,11 @@ TEST(misbehaving_hooks)
 		{ UFFD_ALLOC_LARGE, _UFFDIO_COPY, -EFAULT,
 		  "uffd_misbehave_alloc_folio", "returned a large folio" },
 		{ UFFD_ALLOC_CACHED, _UFFDIO_COPY, -EFAULT,
-		  "uffd_misbehave_alloc_folio", "returned a folio that has a mapping" },
+		  "uffd_misbehave_alloc_folio", "returned a folio in use" },
+		{ UFFD_ALLOC_LOCKED, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_alloc_folio", "returned a folio with page flags set" },
+		{ UFFD_ALLOC_REFERENCED, _UFFDIO_COPY, -EFAULT,
+		  "uffd_misbehave_alloc_folio", "returned a folio in use" },
 	};
 	/* MISBEHAVE_ONLY=<how> tries one case: each may crash a kernel without the checks */
 	const char *only = getenv("MISBEHAVE_ONLY");
