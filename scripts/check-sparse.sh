@@ -24,11 +24,17 @@ sparse_files() {	# TREE OUT OBJ...
 files=$(git -C "$b/linux" diff --name-only baseline..series -- '*.c')
 for f in $files; do
 	# all of one object's warnings, also those sparse places in a header the file includes
-	stock=$(sparse_files "$b/linux-stock" "$b/out-stock" "${f%.c}.o")
+	# a file the series adds has nothing on stock to compare with: none of its warnings is old
+	stock= on="on both"
+	if [ -f "$b/linux-stock/$f" ]; then
+		stock=$(sparse_files "$b/linux-stock" "$b/out-stock" "${f%.c}.o")
+	else
+		on="new file"
+	fi
 	patched=$(sparse_files "$b/linux" "$b/out-patched" "${f%.c}.o")
 	new=$(comm -13 <(echo "$stock") <(echo "$patched") | sed '/^$/d')
 	if [ -z "$new" ]; then
-		pass "$f: no warning that stock does not have ($(grep -c . <<<"$patched" || true) on both)"
+		pass "$f: no warning that stock does not have ($(grep -c . <<<"$patched" || true) $on)"
 	else
 		fail "$f: $(wc -l <<<"$new") new warning(s)"; sed 's/^/    /' <<<"$new"
 	fi
