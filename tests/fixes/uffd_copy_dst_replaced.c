@@ -141,8 +141,41 @@ static long pages_unaccounted(void)
 	return -sum - stack_kb / 4;
 }
 
-/* One round; returns what the copy failed with (0: it worked) */
-static int round_once(char *area, int uffd_dst, int uffd_src, char *fill)
+/* What is mapped at the destination before and while the copy sleeps */
+enum dst_kind {
+	DST_ANON,	/* a private anonymous page */
+	DST_HUGE,	/* a private anonymous huge page */
+	DST_SHMEM,	/* a shared page of a memfd: filled through its page cache */
+};
+
+/* Map @kind at @area, registered for MISSING faults on @uffd */
+static void map_dst(char *area, int uffd, enum dst_kind kind)
+{
+	size_t len = kind == DST_HUGE ? hpage : PAGE;
+	int fd = -1, flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+
+	if (kind == DST_HUGE)
+		flags |= MAP_HUGETLB;
+	if (kind == DST_SHMEM) {
+		fd = memfd_create("dst", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, PAGE))
+			ksft_exit_fail_perror("memfd");
+		flags = MAP_SHARED | MAP_FIXED;
+	}
+	if (mmap(area, len, PROT_READ | PROT_WRITE, flags, fd, 0) != area)
+		ksft_exit_fail_perror("mmap destination");
+	if (fd >= 0)
+		close(fd);
+	reg(uffd, area, len);
+}
+
+/*
+ * One round: a copy into @from at @area, whose source faults, finds @to
+ * there when it retries.  Returns what the copy failed with, 0 if it
+ * worked, -1 if it worked but the page does not hold the source's data.
+ */
+static int round_once(char *area, int uffd_dst, int uffd_src, char *fill,
+		      enum dst_kind from, enum dst_kind to)
 {
 	struct pollfd pfd = { .fd = uffd_src, .events = POLLIN };
 	struct copier c = { .uffd = uffd_dst, .dst = area };
@@ -150,10 +183,7 @@ static int round_once(char *area, int uffd_dst, int uffd_src, char *fill)
 	struct uffd_msg msg;
 	pthread_t t;
 
-	if (mmap(area, PAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != area)
-		ksft_exit_fail_perror("mmap destination");
-	reg(uffd_dst, area, PAGE);
+	map_dst(area, uffd_dst, from);
 	c.src = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c.src == MAP_FAILED)
@@ -167,67 +197,7 @@ static int round_once(char *area, int uffd_dst, int uffd_src, char *fill)
 	    sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
 		ksft_exit_fail_msg("no fault on the source\n");
 
-	/* Replace the destination by a huge page, registered alike */
-	if (mmap(area, hpage, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED,
-		 -1, 0) != area)
-		ksft_exit_fail_perror("mmap huge page");
-	reg(uffd_dst, area, hpage);
-
-	resolve = (struct uffdio_copy) {
-		.dst = (unsigned long)c.src, .src = (unsigned long)fill,
-		.len = PAGE,
-	};
-	if (ioctl(uffd_src, UFFDIO_COPY, &resolve))
-		ksft_exit_fail_perror("UFFDIO_COPY on the source");
-	pthread_join(t, NULL);
-
-	munmap(c.src, PAGE);
-	/* Keep the reserve whole, so that nothing else lands in it */
-	if (mmap(area, hpage, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-		 -1, 0) != area)
-		ksft_exit_fail_perror("mmap PROT_NONE");
-	return c.err;
-}
-
-/*
- * One round of a shmem destination replaced by private anonymous memory;
- * returns what the copy failed with (0: it worked).
- */
-static int round_to_anon(char *area, int uffd_dst, int uffd_src, char *fill)
-{
-	struct pollfd pfd = { .fd = uffd_src, .events = POLLIN };
-	struct copier c = { .uffd = uffd_dst, .dst = area };
-	struct uffdio_copy resolve;
-	struct uffd_msg msg;
-	pthread_t t;
-	int fd = memfd_create("dst", MFD_CLOEXEC);
-
-	if (fd < 0 || ftruncate(fd, PAGE))
-		ksft_exit_fail_perror("memfd");
-	if (mmap(area, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 fd, 0) != area)
-		ksft_exit_fail_perror("mmap shmem destination");
-	close(fd);
-	reg(uffd_dst, area, PAGE);
-	c.src = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c.src == MAP_FAILED)
-		ksft_exit_fail_perror("mmap source");
-	reg(uffd_src, c.src, PAGE);
-
-	if (pthread_create(&t, NULL, copy_fn, &c))
-		ksft_exit_fail_msg("pthread_create\n");
-	if (poll(&pfd, 1, 10000) != 1 || read(uffd_src, &msg, sizeof(msg)) !=
-	    sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
-		ksft_exit_fail_msg("no fault on the source\n");
-
-	if (mmap(area, PAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != area)
-		ksft_exit_fail_perror("mmap anonymous destination");
-	reg(uffd_dst, area, PAGE);
-
+	map_dst(area, uffd_dst, to);
 	resolve = (struct uffdio_copy) {
 		.dst = (unsigned long)c.src, .src = (unsigned long)fill,
 		.len = PAGE,
@@ -239,6 +209,7 @@ static int round_to_anon(char *area, int uffd_dst, int uffd_src, char *fill)
 		c.err = -1;
 
 	munmap(c.src, PAGE);
+	/* Keep the reserve whole, so that nothing else lands in it */
 	if (mmap(area, hpage, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
 		 -1, 0) != area)
@@ -277,10 +248,11 @@ int main(int argc, char **argv)
 	 * the rounds need and stay so; a leak goes on growing after that.
 	 */
 	for (long i = 0; i < rounds / 4; i++)
-		round_once(area, uffd_dst, uffd_src, fill);
+		round_once(area, uffd_dst, uffd_src, fill, DST_ANON, DST_HUGE);
 	before = pages_unaccounted();
 	for (long i = 0; i < rounds; i++)
-		einval += round_once(area, uffd_dst, uffd_src, fill) == EINVAL;
+		einval += round_once(area, uffd_dst, uffd_src, fill,
+				     DST_ANON, DST_HUGE) == EINVAL;
 	after = pages_unaccounted();
 	lost = after - before;
 
@@ -292,7 +264,8 @@ int main(int argc, char **argv)
 
 	before = pages_unaccounted();
 	for (long i = 0; i < rounds / 4; i++) {
-		int err = round_to_anon(area, uffd_dst, uffd_src, fill);
+		int err = round_once(area, uffd_dst, uffd_src, fill,
+				     DST_SHMEM, DST_ANON);
 
 		if (err)
 			ksft_print_msg("round %ld: %s\n", i, err < 0 ?
