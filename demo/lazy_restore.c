@@ -61,7 +61,6 @@ static struct {
 	unsigned int staged_pct;
 	unsigned int dirty_pct;
 	unsigned int workers;
-	bool stage_ioctl;
 	uint64_t seed;
 } opt = {
 	.device = UFFD_SAMPLE_DEV,
@@ -201,7 +200,7 @@ static int create_memory(size_t size)
 }
 
 /* Pages received before the switch-over go into the cache, not mapped */
-static unsigned long stage_pages(int memfd)
+static unsigned long stage_pages(void)
 {
 	unsigned long n = 0;
 
@@ -210,17 +209,7 @@ static unsigned long stage_pages(int memfd)
 		if (!staged[i])
 			continue;
 		n++;
-		if (opt.stage_ioctl) {
-			struct uffd_sample_stage st = {
-				.offset = i * PAGE, .len = PAGE,
-				.src = (unsigned long)snap + i * PAGE,
-			};
-
-			if (ioctl(memfd, UFFD_SAMPLE_STAGE, &st))
-				die("UFFD_SAMPLE_STAGE");
-		} else {
-			memcpy(ram_alias + i * PAGE, snap + i * PAGE, PAGE);
-		}
+		memcpy(ram_alias + i * PAGE, snap + i * PAGE, PAGE);
 	}
 	return n;
 }
@@ -469,7 +458,6 @@ static void usage(const char *prog)
 	       "  --staged PCT     pages received before the switch-over (default %u%%)\n"
 	       "  --dirty PCT      pages the guest writes afterwards (default %u%%)\n"
 	       "  --workers N      guest threads (default %u)\n"
-	       "  --stage-ioctl    stage with UFFD_SAMPLE_STAGE, not a second mapping\n"
 	       "  --snapshot PATH  snapshot file (default %s)\n"
 	       "  --seed N         random seed (default %" PRIu64 ")\n",
 	       prog, opt.device, opt.mib, opt.staged_pct, opt.dirty_pct,
@@ -486,7 +474,6 @@ static void parse_args(int argc, char **argv)
 		{ "staged", required_argument, NULL, 'p' },
 		{ "dirty", required_argument, NULL, 'd' },
 		{ "workers", required_argument, NULL, 'w' },
-		{ "stage-ioctl", no_argument, NULL, 'i' },
 		{ "snapshot", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -502,14 +489,13 @@ static void parse_args(int argc, char **argv)
 		case 'p': opt.staged_pct = strtoul(optarg, NULL, 0); break;
 		case 'd': opt.dirty_pct = strtoul(optarg, NULL, 0); break;
 		case 'w': opt.workers = strtoul(optarg, NULL, 0); break;
-		case 'i': opt.stage_ioctl = true; break;
 		case 'f': opt.snapshot = optarg; break;
 		case 'S': opt.seed = strtoull(optarg, NULL, 0); break;
 		default: usage(argv[0]);
 		}
 	}
 	if (!opt.mib || !opt.workers || opt.staged_pct > 100 ||
-	    opt.dirty_pct > 100 || (opt.shmem && opt.stage_ioctl))
+	    opt.dirty_pct > 100)
 		usage(argv[0]);
 }
 
@@ -556,10 +542,9 @@ int main(int argc, char **argv)
 
 	/* Register first: a MINOR-only kernel refuses before any staging */
 	setup_uffd();
-	nstaged = stage_pages(memfd);
-	printf("  %-14s %lu pages (%u%%) into the page cache via %s\n",
-	       "staged", nstaged, opt.staged_pct,
-	       opt.stage_ioctl ? "UFFD_SAMPLE_STAGE" : "a second mapping");
+	nstaged = stage_pages();
+	printf("  %-14s %lu pages (%u%%) into the page cache via a second mapping\n",
+	       "staged", nstaged, opt.staged_pct);
 
 	if (pthread_create(&handler_thread, NULL, handler, NULL))
 		die("pthread_create");

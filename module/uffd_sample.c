@@ -20,50 +20,52 @@
  * /dev/uffd_sample hands out memory with all of that.  /dev/uffd_sample_minor
  * hands out the same memory with a table that declares MINOR only, to show
  * that a partial table works and that the modes it leaves out are refused.
- * The user API is in uffd_sample.h.
+ * Both are for root only (mode 0600), and the max_pages parameter bounds
+ * the memory they hand out, which no reclaim can take back.  The user API
+ * is in uffd_sample.h.
  *
- * Needs CONFIG_USERFAULTFD.
+ * Needs a kernel with vm_uffd_ops (HAVE_VM_UFFD_OPS), which has it only
+ * with CONFIG_USERFAULTFD.
  */
 
-#include <linux/anon_inodes.h>
-#include <linux/falloc.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/highmem.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sizes.h>
 #include <linux/userfaultfd_k.h>
 
 #include "uffd_sample.h"
 
+#ifndef HAVE_VM_UFFD_OPS
+#error "uffd_sample needs a kernel with vm_uffd_ops and CONFIG_USERFAULTFD"
+#endif
+
+/*
+ * Nothing reclaims the pages of a memory object: whoever may open a device
+ * pins memory until the object is gone.  Bound what all objects may hold:
+ * each reserves its size when it is created, so that no fault or fill of
+ * one ever fails for want of room.
+ */
+static unsigned long max_pages = SZ_512M >> PAGE_SHIFT;
+module_param(max_pages, ulong, 0644);
+MODULE_PARM_DESC(max_pages, "Most pages all memory objects may span together");
+
+/* Pages reserved by the sizes of all memory objects */
+static atomic_long_t uffd_sample_reserved = ATOMIC_LONG_INIT(0);
+
 /* Pages cached by all memory objects: back to 0 once they are all gone */
 static atomic_long_t uffd_sample_nr_pages = ATOMIC_LONG_INIT(0);
 
-static int uffd_sample_nr_pages_get(char *buf, const struct kernel_param *kp)
-{
-	return scnprintf(buf, PAGE_SIZE, "%ld\n",
-			 atomic_long_read(&uffd_sample_nr_pages));
-}
-
-/* A counter, not a setting: refuse "nr_pages=" on the insmod line */
-static int uffd_sample_nr_pages_set(const char *val,
-				    const struct kernel_param *kp)
-{
-	return -EPERM;
-}
-
-static const struct kernel_param_ops uffd_sample_nr_pages_ops = {
-	.set = uffd_sample_nr_pages_set,
-	.get = uffd_sample_nr_pages_get,
-};
-module_param_cb(nr_pages, &uffd_sample_nr_pages_ops, NULL, 0444);
-MODULE_PARM_DESC(nr_pages, "Pages cached by all memory objects (read-only)");
-
 /*
- * Pages enter a cache in one place, whoever brings them: a fault, the
- * staging ioctl or UFFDIO_COPY.  Like filemap_add_folio(), which does the
+ * Pages enter a cache in one place, whoever brings them: a fault or
+ * UFFDIO_COPY.  Like filemap_add_folio(), which does the
  * work, return the folio locked on success and unlocked and uncached on
  * failure.
  */
@@ -74,9 +76,15 @@ static int uffd_sample_add(struct address_space *mapping, struct folio *folio,
 
 	ret = filemap_add_folio(mapping, folio, index,
 				mapping_gfp_mask(mapping));
-	if (!ret)
-		atomic_long_add(folio_nr_pages(folio), &uffd_sample_nr_pages);
-	return ret;
+	if (ret)
+		return ret;
+	atomic_long_add(folio_nr_pages(folio), &uffd_sample_nr_pages);
+	/*
+	 * Dirty from the start: a clean page without backing store could be
+	 * dropped (drop_caches, invalidation) and come back as a hole.
+	 */
+	folio_mark_dirty(folio);
+	return 0;
 }
 
 /* ...and leave it in one place, whatever removes them */
@@ -236,94 +244,12 @@ static const struct vm_operations_struct uffd_sample_minor_vm_ops = {
 };
 
 /*
- * Fill a new folio before taking any lock: @src may be a mapping of this
- * very object, whose fault would need the lock of the folio we replace.
- */
-static int uffd_sample_stage_page(struct address_space *mapping,
-				  pgoff_t index, const void __user *src)
-{
-	struct folio *folio, *cached;
-	unsigned long left;
-	void *kaddr;
-	int ret;
-
-	folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0);
-	if (!folio)
-		return -ENOMEM;
-	kaddr = kmap_local_folio(folio, 0);
-	left = copy_from_user(kaddr, src, PAGE_SIZE);
-	kunmap_local(kaddr);
-	ret = -EFAULT;
-	if (left)
-		goto out;
-	flush_dcache_folio(folio);
-	__folio_mark_uptodate(folio);
-
-	for (;;) {
-		ret = uffd_sample_add(mapping, folio, index);
-		if (!ret) {
-			folio_unlock(folio);
-			break;
-		}
-		if (ret != -EEXIST)
-			break;
-		/* Already cached, and maybe mapped: update it in place */
-		cached = filemap_lock_folio(mapping, index);
-		if (IS_ERR(cached))
-			continue;
-		copy_highpage(folio_page(cached, 0), folio_page(folio, 0));
-		folio_unlock(cached);
-		folio_put(cached);
-		ret = 0;
-		break;
-	}
-out:
-	/* The page cache holds its own reference if ours was inserted */
-	folio_put(folio);
-	return ret;
-}
-
-static long uffd_sample_stage(struct file *file,
-			      struct uffd_sample_stage __user *argp)
-{
-	struct uffd_sample_stage stage;
-	u64 end, off;
-	int ret;
-
-	if (copy_from_user(&stage, argp, sizeof(stage)))
-		return -EFAULT;
-	if (!PAGE_ALIGNED(stage.offset) || !PAGE_ALIGNED(stage.len) ||
-	    check_add_overflow(stage.offset, stage.len, &end) ||
-	    end > i_size_read(file_inode(file)))
-		return -EINVAL;
-
-	for (off = 0; off < stage.len; off += PAGE_SIZE) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		ret = uffd_sample_stage_page(file->f_mapping,
-					     (stage.offset + off) >> PAGE_SHIFT,
-					     u64_to_user_ptr(stage.src + off));
-		if (ret)
-			return ret;
-		cond_resched();
-	}
-	return 0;
-}
-
-static long uffd_sample_mem_ioctl(struct file *file, unsigned int cmd,
-				  unsigned long arg)
-{
-	if (cmd != UFFD_SAMPLE_STAGE)
-		return -ENOTTY;
-	return uffd_sample_stage(file, (void __user *)arg);
-}
-
-/*
  * Punching a hole (fallocate(), or madvise(MADV_REMOVE) on a mapping) frees
  * pages: the next access faults again, which is how userspace can arm
  * MISSING faults anew.  The invalidate_lock, taken exclusive as filesystems
  * do, keeps UFFDIO_COPY (which core mm does under it shared) from caching a
- * page in the hole that the truncation would then miss.
+ * page in the hole that the truncation would then miss.  A fault meanwhile
+ * may leave a zeroed page in the hole, as an access just after it would.
  */
 static long uffd_sample_fallocate(struct file *file, int mode, loff_t offset,
 				  loff_t len)
@@ -355,10 +281,55 @@ static int uffd_sample_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* The size is fixed at creation: a fault checks i_size only before it adds */
+static int uffd_sample_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+			       struct iattr *attr)
+{
+	if (attr->ia_valid & ATTR_SIZE)
+		return -EPERM;
+	return simple_setattr(idmap, dentry, attr);
+}
+
+static const struct inode_operations uffd_sample_iops = {
+	.setattr	= uffd_sample_setattr,
+};
+
+/*
+ * The inodes of memory objects live in a pseudo filesystem of the module's
+ * own, as those of secretmem do: never mounted in any namespace, so the
+ * only way to an object is the descriptor the device returns.  It is
+ * mounted while objects exist, and its superblock holds the module until
+ * the last inode is gone: the final fput() frees the inode after it drops
+ * the module reference of the file.
+ */
+#define UFFD_SAMPLE_MAGIC	0x75666673	/* "uffs" */
+
+static struct vfsmount *uffd_sample_mnt;
+static int uffd_sample_mnt_count;
+
+static int uffd_sample_init_fs_context(struct fs_context *fc)
+{
+	if (!init_pseudo(fc, UFFD_SAMPLE_MAGIC))
+		return -ENOMEM;
+	fc->s_iflags |= SB_I_NOEXEC | SB_I_NODEV;
+	return 0;
+}
+
+static struct file_system_type uffd_sample_fs = {
+	.owner		 = THIS_MODULE,
+	.name		 = "uffd_sample",
+	.init_fs_context = uffd_sample_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
 static int uffd_sample_release(struct inode *inode, struct file *file)
 {
 	/* The last mapping is gone too, since mappings hold the file */
 	truncate_inode_pages_final(file->f_mapping);
+	atomic_long_sub(i_size_read(inode) >> PAGE_SHIFT, &uffd_sample_reserved);
+	put_write_access(inode);
+	/* The file holds the mount until it is freed */
+	simple_release_fs(&uffd_sample_mnt, &uffd_sample_mnt_count);
 	return 0;
 }
 
@@ -367,8 +338,6 @@ static const struct file_operations uffd_sample_mem_fops = {
 	.owner		= THIS_MODULE,
 	.mmap		= uffd_sample_mmap,
 	.fallocate	= uffd_sample_fallocate,
-	.unlocked_ioctl	= uffd_sample_mem_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
 	.release	= uffd_sample_release,
 };
 
@@ -385,27 +354,43 @@ static int uffd_sample_create_fd(unsigned long size,
 	struct address_space *mapping;
 	struct inode *inode;
 	struct file *file;
-	int fd;
+	unsigned long pages;
+	int fd, ret;
 
 	if (!size || !PAGE_ALIGNED(size) || size > MAX_LFS_FILESIZE)
 		return -EINVAL;
-
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0)
-		return fd;
-
-	/* A fresh inode, and so a page cache, for each object */
-	file = anon_inode_create_getfile("[" KBUILD_MODNAME "]",
-					 &uffd_sample_mem_fops,
-					 (void *)vm_ops, O_RDWR, NULL);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		return PTR_ERR(file);
+	pages = size >> PAGE_SHIFT;
+	/* Reserve, then check: racing creations cannot both pass the bound */
+	if (pages > READ_ONCE(max_pages))
+		return -ENOSPC;
+	if (atomic_long_add_return(pages, &uffd_sample_reserved) >
+	    READ_ONCE(max_pages)) {
+		ret = -ENOSPC;
+		goto out_reserved;
 	}
 
-	inode = file_inode(file);
-	/* A regular file, so that fallocate() and MADV_REMOVE work */
-	inode->i_mode |= S_IFREG;
+	ret = simple_pin_fs(&uffd_sample_fs, &uffd_sample_mnt,
+			    &uffd_sample_mnt_count);
+	if (ret)
+		goto out_reserved;
+	/* A fresh inode, and so a page cache, for each object */
+	inode = alloc_anon_inode(uffd_sample_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		ret = PTR_ERR(inode);
+		goto out_fs;
+	}
+	/*
+	 * On the superblock's list, unlike other anonymous inodes: the
+	 * superblock goes away with the last object, and its shutdown must
+	 * find the inode to drop the fsnotify marks a user may have set.
+	 */
+	inode_sb_list_add(inode);
+	inode->i_op = &uffd_sample_iops;
+	/*
+	 * A regular file, so that fallocate() and MADV_REMOVE work, from the
+	 * start: nothing sees the inode before it is one.
+	 */
+	inode->i_mode = S_IFREG | 0600;
 	/* Core mm refuses to fill or map pages at or beyond i_size */
 	i_size_write(inode, size);
 
@@ -419,8 +404,48 @@ static int uffd_sample_create_fd(unsigned long size,
 	mapping_set_unevictable(mapping);
 	mapping_set_gfp_mask(mapping, GFP_HIGHUSER);
 
+	/*
+	 * The object is open for writing as long as it exists, and says so:
+	 * core mm then takes it for no read-only file whose page cache
+	 * khugepaged may collapse into huge pages behind our accounting.
+	 */
+	ret = get_write_access(inode);
+	if (WARN_ON_ONCE(ret))
+		goto out_inode;
+
+	ret = get_unused_fd_flags(O_CLOEXEC);
+	if (ret < 0)
+		goto out_write;
+	fd = ret;
+
+	/*
+	 * The last fput() drops a reference to the module that owns the
+	 * file's fops, which alloc_file_pseudo() does not take.  The device
+	 * file our caller holds pins the module meanwhile.
+	 */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, uffd_sample_mnt, KBUILD_MODNAME,
+				 O_RDWR, &uffd_sample_mem_fops);
+	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
+		put_unused_fd(fd);
+		ret = PTR_ERR(file);
+		goto out_write;
+	}
+	file->private_data = (void *)vm_ops;
+
 	fd_install(fd, file);
 	return fd;
+
+out_write:
+	put_write_access(inode);
+out_inode:
+	iput(inode);
+out_fs:
+	simple_release_fs(&uffd_sample_mnt, &uffd_sample_mnt_count);
+out_reserved:
+	atomic_long_sub(pages, &uffd_sample_reserved);
+	return ret;
 }
 
 #ifndef UFFD_SAMPLE_MEM_ONLY	/* the test module reuses the code above */
@@ -454,13 +479,37 @@ static const struct file_operations uffd_sample_dev_fops = {
 	.compat_ioctl	= uffd_sample_dev_ioctl,
 };
 
+/* Pages cached, in the sysfs directory of each device */
+static ssize_t nr_pages_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&uffd_sample_nr_pages));
+}
+static DEVICE_ATTR_RO(nr_pages);
+
+/* How much of max_pages the memory objects reserve */
+static ssize_t reserved_pages_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&uffd_sample_reserved));
+}
+static DEVICE_ATTR_RO(reserved_pages);
+
+static struct attribute *uffd_sample_attrs[] = {
+	&dev_attr_nr_pages.attr,
+	&dev_attr_reserved_pages.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(uffd_sample);
+
 static struct uffd_sample_dev uffd_sample_devs[] = {
 	{
 		.misc = {
 			.minor	= MISC_DYNAMIC_MINOR,
 			.name	= "uffd_sample",
 			.fops	= &uffd_sample_dev_fops,
-			.mode	= 0666,
+			.mode	= 0600,
+			.groups	= uffd_sample_groups,
 		},
 		.vm_ops = &uffd_sample_vm_ops,
 	},
@@ -469,7 +518,8 @@ static struct uffd_sample_dev uffd_sample_devs[] = {
 			.minor	= MISC_DYNAMIC_MINOR,
 			.name	= "uffd_sample_minor",
 			.fops	= &uffd_sample_dev_fops,
-			.mode	= 0666,
+			.mode	= 0600,
+			.groups	= uffd_sample_groups,
 		},
 		.vm_ops = &uffd_sample_minor_vm_ops,
 	},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
 # on its own (workbench config) without compiler warnings, passes checkpatch --strict with no
-# error, warning or check, and adds no kernel-doc -Wall warning to the files it touches; the tip also builds with CONFIG_USERFAULTFD=n, without shmem/tmpfs
+# error, warning or check, and adds no kernel-doc -Wall warning to the files it touches; the tip
+# adds no warning to make htmldocs of Documentation/mm; it also builds with CONFIG_USERFAULTFD=n, without shmem/tmpfs
 # and hugetlbfs (make check builds and boots it without PTE markers), for i386, where each
 # commit's changed files build too, and for arm64 with the workbench's modules; and its
 # userfaultfd core calls no shmem_ function.
@@ -183,6 +184,31 @@ for m in module tests/module; do
 		"$b/series-logs/tip-arm64-$(tr / - <<<"$m").log" "M=$mods/$m modules"
 done
 unset CROSS_COMPILE
+
+echo "series: $(date +%T) htmldocs"
+# Sphinx renders the kernel-doc that the guides pull in and finds what kernel-doc -Wall cannot:
+# reST markup errors. Documentation/mm and admin-guide/mm alone, at baseline and at the tip;
+# what the tip adds fails. (Those folders alone leave links elsewhere unresolved: at baseline
+# too, so they cancel out.) Line numbers and the tree's path are left out.
+docs_msgs() {
+	local log=$b/series-logs/htmldocs-$1.log
+	git -C "$wt" checkout -q --detach "$1"
+	rm -rf "$b/out-series-docs"
+	make -C "$wt" O="$b/out-series-docs" SPHINXDIRS="mm admin-guide/mm" htmldocs >"$log" 2>&1 ||
+		echo "make htmldocs failed at $1: $log"
+	grep -E 'WARNING|ERROR|CRITICAL|SEVERE' "$log" | sed -e "s|$wt/||g" -e 's/:[0-9]*:/:/g' | sort -u
+}
+docs_base=$(docs_msgs baseline)
+docs_new=$(comm -13 <(echo "$docs_base") <(docs_msgs series))
+guide=$b/out-series-docs/Documentation/output/mm/userfaultfd-providers.html
+if ! grep -qs 'uffd_alloc_folio' "$guide"; then
+	fail "tip: make htmldocs rendered no guide with the kernel-doc of struct vm_uffd_ops ($guide)"
+elif [ -z "$docs_new" ]; then
+	pass "tip: make htmldocs (Documentation/mm, admin-guide/mm) adds no warning"
+else
+	fail "tip: make htmldocs warns"
+	sed 's/^/    /' <<<"$docs_new" | head -20
+fi
 
 # The point of the series: core userfaultfd code no longer reaches into shmem.
 calls=$(grep -nE '\bshmem_[a-z_]+\(' "$wt/mm/userfaultfd.c" "$wt/fs/userfaultfd.c" || true)

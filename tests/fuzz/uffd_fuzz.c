@@ -117,7 +117,7 @@ static const char *const mt_name[NR_MT + 1] = {
 	X(TAG_COPY) X(TAG_ZERO) X(TAG_WRITE) X(TAG_CONTINUE)		\
 	X(READ) X(WRITE) X(COPY) X(ZEROPAGE) X(CONTINUE) X(WP_ON)	\
 	X(WP_OFF) X(POISON) X(WAKE) X(DONTNEED) X(PUNCH) X(TRUNCATE)	\
-	X(FORK) X(REGISTER) X(UNREGISTER) X(STAGE) X(MUST_FAIL)		\
+	X(FORK) X(REGISTER) X(UNREGISTER) X(MUST_FAIL)		\
 	X(H_COPY) X(H_ZEROPAGE) X(H_CONTINUE) X(H_UNPROTECT)		\
 	X(H_POISON) X(H_WAKE) X(H_STALE) X(EV_FORK) X(EV_REMAP)		\
 	X(EV_REMOVE) X(EV_UNMAP) X(SIGBUS) X(SB_RESOLVE) X(VERIFIED)
@@ -139,7 +139,7 @@ static const int op_weight[NR_OPS] = {
 	[OP_READ] = 20, [OP_WRITE] = 14, [OP_COPY] = 20, [OP_ZEROPAGE] = 8,
 	[OP_CONTINUE] = 12, [OP_WP_ON] = 12, [OP_WP_OFF] = 10, [OP_POISON] = 6,
 	[OP_WAKE] = 6, [OP_DONTNEED] = 8, [OP_PUNCH] = 4, [OP_TRUNCATE] = 2,
-	[OP_FORK] = 1, [OP_REGISTER] = 12, [OP_UNREGISTER] = 8, [OP_STAGE] = 4,
+	[OP_FORK] = 1, [OP_REGISTER] = 12, [OP_UNREGISTER] = 8,
 	[OP_MUST_FAIL] = 8,
 };
 
@@ -1206,8 +1206,7 @@ static void op_zeropage(struct worker *w, struct slot *s, bool tagged)
 
 /*
  * Put new contents into the page cache behind page p without mapping it
- * in the main mapping: write through the alias, or for module memory
- * sometimes with the module's staging ioctl.  Returns the tag, 0 if not.
+ * in the main mapping: write through the alias.  Returns the tag, 0 if not.
  */
 static uint64_t stage_page(struct worker *w, struct slot *s, unsigned long p)
 {
@@ -1215,25 +1214,6 @@ static uint64_t stage_page(struct worker *w, struct slot *s, unsigned long p)
 	unsigned long step = sample_step(s->psz), n = s->psz / 8, i;
 	volatile uint64_t *q = (uint64_t *)(s->alias + p * s->psz);
 
-#ifdef HAVE_UFFD_SAMPLE
-	if (s->type == MT_MODULE && rn(w, 2)) {
-		struct uffd_sample_stage st = {
-			.offset = p * s->psz, .len = s->psz,
-			.src = (unsigned long)w->srcr,
-		};
-		int r;
-
-		fill_pattern(w->srcw, s->psz, tag);
-		r = ioctl(s->fd, UFFD_SAMPLE_STAGE, &st);
-		count(s->type, OP_STAGE, r ? errno : 0);
-		/* EINVAL: beyond a truncated end; ENOMEM: out of memory */
-		if (r && errno != EINVAL && errno != ENOMEM) {
-			fail(w, s->type, "UFFD_SAMPLE_STAGE: %s", strerror(errno));
-			return 0;
-		}
-		return r ? 0 : tag;
-	}
-#endif
 	/* The alias is not registered: its faults just allocate */
 	for (i = 0; i < n; i = next_sample(i, step, n)) {
 		int sig = g_write(&q[i], pattern(tag, i));
@@ -1506,42 +1486,6 @@ static void op_unregister(struct worker *w, struct slot *s)
 }
 
 /*
- * The module's staging ioctl, with a source that is a mapping of this very
- * object half the time: its faults may go to a userfaultfd handler.
- */
-static void op_stage(struct worker *w, struct slot *s)
-{
-#ifdef HAVE_UFFD_SAMPLE
-	unsigned long p, k, from;
-	struct uffd_sample_stage st;
-	bool self_src = rn(w, 2);
-	int r;
-
-	pick_range(w, s, &p, &k);
-	from = rn(w, slot_np(s) - k + 1);
-	st = (struct uffd_sample_stage){
-		.offset = p * s->psz, .len = k * s->psz,
-		.src = self_src ? (unsigned long)slot_page(s, from) :
-				  (unsigned long)w->srcr,
-	};
-	desc(w, s->type, "STAGE slot=%d page=%lu k=%lu src=%s page %lu",
-	     s->idx, p, k, self_src ? "self" : "buffer", from);
-	drop_tags(s, p, k);
-	r = ioctl(s->fd, UFFD_SAMPLE_STAGE, &st);
-	count(s->type, OP_STAGE, r ? errno : 0);
-	/*
-	 * EFAULT: the source faulted into a SIGBUS-mode uffd, poison or
-	 * EOF; EINVAL: beyond a truncated end; ENOMEM.
-	 */
-	if (r && errno != EFAULT && errno != EINVAL && errno != ENOMEM)
-		fail(w, s->type, "UFFD_SAMPLE_STAGE: %s", strerror(errno));
-#else
-	(void)w;
-	(void)s;
-#endif
-}
-
-/*
  * Requests that must fail whatever the state, with the errno they must
  * fail with (EAGAIN allowed where a concurrent mremap/fork event can make
  * the ioctl bail out before looking at its arguments).
@@ -1709,8 +1653,6 @@ static bool op_applies(struct slot *s, int op)
 		return file;
 	case OP_TRUNCATE:
 		return file;
-	case OP_STAGE:
-		return s->type == MT_MODULE;
 	}
 	return true;
 }
@@ -1770,7 +1712,6 @@ static void run_op(struct worker *w, struct slot *s, int op)
 	case OP_FORK: op_fork(w, s); break;
 	case OP_REGISTER: op_register(w, s); break;
 	case OP_UNREGISTER: op_unregister(w, s); break;
-	case OP_STAGE: op_stage(w, s); break;
 	case OP_MUST_FAIL: op_must_fail(w, s); break;
 	}
 }

@@ -389,12 +389,28 @@ static const struct file_operations uffd_bad_ops_fops = {
 	.compat_ioctl	= uffd_bad_ops_ioctl,
 };
 
+/* Pages cached by this module's memory objects, to find leaks */
+static ssize_t nr_pages_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&uffd_sample_nr_pages));
+}
+static DEVICE_ATTR_RO(nr_pages);
+
+static struct attribute *uffd_bad_ops_attrs[] = {
+	&dev_attr_nr_pages.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(uffd_bad_ops);
+
 static struct miscdevice uffd_bad_ops_dev = {
 	.minor		= MISC_DYNAMIC_MINOR,
 	.name		= "uffd_bad_ops",
 	.fops		= &uffd_bad_ops_fops,
 	.mode		= 0600,
+	.groups		= uffd_bad_ops_groups,
 };
+
 module_misc_device(uffd_bad_ops_dev);
 
 MODULE_DESCRIPTION("Test memory provider with malformed vm_uffd_ops");

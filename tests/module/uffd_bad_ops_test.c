@@ -501,7 +501,7 @@ TEST(misbehaving_hooks)
 	 * only: the folios uffd_copy left behind, never cached, are leaked
 	 * by design (core mm cannot tell who still holds them).
 	 */
-	EXPECT_EQ(0, ut_nr_pages("/sys/module/uffd_bad_ops/parameters/nr_pages"));
+	EXPECT_EQ(0, ut_nr_pages("/sys/class/misc/uffd_bad_ops/nr_pages"));
 	ksft_print_msg("%d misbehaving hooks tried\n", tried);
 	/* A MISBEHAVE_ONLY that names no case must not pass for one */
 	EXPECT_NE(0, tried);

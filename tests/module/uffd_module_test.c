@@ -7,7 +7,10 @@
  */
 #include "uffd_test_util.h"
 
+#include <sys/inotify.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -311,40 +314,6 @@ TEST_F(mem, page_count)
 		  ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
 }
 
-/* The staging ioctl puts pages in the cache for MINOR faults */
-TEST_F(mem, stage_ioctl)
-{
-	struct uffd_sample_stage stage = {
-		.offset = 4 * PAGE, .len = 2 * PAGE,
-		.src = (unsigned long)self->src,
-	};
-	struct ut_toucher t;
-	char *page = self->area + 5 * PAGE;
-
-	if (variant->type != MEM_MODULE)
-		SKIP(return, "module memory only");
-	ASSERT_EQ(0, ioctl(self->fd, UFFD_SAMPLE_STAGE, &stage));
-	EXPECT_EQ(self->pages_before + 2, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
-	stage.offset = SIZE;
-	EXPECT_EQ(-1, ioctl(self->fd, UFFD_SAMPLE_STAGE, &stage));
-	EXPECT_EQ(EINVAL, errno);
-
-	ASSERT_EQ(0, ut_register(self->uffd, self->area, SIZE,
-				 UFFDIO_REGISTER_MODE_MINOR, NULL));
-	ASSERT_EQ(0, ut_touch_start(&t, page, false, 0));
-	expect_fault(_metadata, self->uffd, page, UFFD_PAGEFAULT_FLAG_MINOR);
-	ASSERT_EQ(0, ut_continue(self->uffd, page, PAGE));
-	EXPECT_EQ('B', ut_touch_join(&t));
-
-	/* Staging over a cached, mapped page updates it in place */
-	stage.offset = 5 * PAGE;
-	stage.len = PAGE;
-	stage.src = (unsigned long)self->src + 9 * PAGE;
-	ASSERT_EQ(0, ioctl(self->fd, UFFD_SAMPLE_STAGE, &stage));
-	EXPECT_EQ('J', self->alias[5 * PAGE]);
-	EXPECT_EQ(self->pages_before + 2, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
-}
-
 /* The partial provider: MINOR only, the rest is refused */
 FIXTURE(minor_only) {
 	int fd;
@@ -450,6 +419,259 @@ TEST(lifecycle)
 
 	munmap(area, SIZE);
 	EXPECT_EQ(base, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+}
+
+/* Write @val to the sysfs file @path; 0 or -errno */
+static int write_long(const char *path, long val)
+{
+	FILE *f = fopen(path, "w");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%ld\n", val) < 0)
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * The pages of the module's memory cannot be reclaimed: only root may open
+ * its devices (mode 0600), not a user who could pin memory with them.
+ */
+TEST(devices_root_only)
+{
+	const char *devs[] = { UFFD_SAMPLE_DEV, UFFD_SAMPLE_MINOR_DEV };
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	for (int i = 0; i < 2; i++) {
+		if (stat(devs[i], &st))
+			SKIP(return, "%s: %s", devs[i], strerror(errno));
+		EXPECT_EQ(0600, st.st_mode & 07777) TH_LOG("%s", devs[i]);
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* nobody: open() must fail with EACCES on both */
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		for (int i = 0; i < 2; i++)
+			if (open(devs[i], O_RDWR) >= 0 || errno != EACCES)
+				_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("an unprivileged user %s the devices",
+		       WEXITSTATUS(status) == 2 ? "could not be made to try" :
+						 "could open");
+}
+
+/*
+ * max_pages bounds the pages that the memory objects span together: each
+ * reserves its size when it is created, and gives it back when it is gone,
+ * so that no fault or fill ever fails for want of room.
+ */
+TEST(max_pages)
+{
+	long reserved = ut_nr_pages(UFFD_SAMPLE_RESERVED);
+	long old = ut_nr_pages(UFFD_SAMPLE_MAX_PAGES);
+	int fd, fd2;
+
+	if (reserved < 0)
+		SKIP(return, "uffd_sample is not loaded");
+	ASSERT_LE(0, old) TH_LOG("uffd_sample has no max_pages parameter");
+
+	/* Room for one object of NPAGES pages */
+	ASSERT_EQ(0, write_long(UFFD_SAMPLE_MAX_PAGES, reserved + NPAGES));
+	EXPECT_EQ(-ENOSPC, ut_module_mem(UFFD_SAMPLE_DEV, SIZE + PAGE));
+	fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(reserved + NPAGES, ut_nr_pages(UFFD_SAMPLE_RESERVED));
+	EXPECT_EQ(-ENOSPC, ut_module_mem(UFFD_SAMPLE_DEV, PAGE));
+	/* Gone, it leaves its room to the next */
+	close(fd);
+	fd2 = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+	EXPECT_LE(0, fd2);
+	close(fd2);
+	ASSERT_EQ(0, write_long(UFFD_SAMPLE_MAX_PAGES, old));
+	EXPECT_EQ(reserved, ut_nr_pages(UFFD_SAMPLE_RESERVED));
+}
+
+/* The size of a memory object is fixed: a fault could race a change */
+TEST(fixed_size)
+{
+	int fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+
+	if (fd == -ENOENT)
+		SKIP(return, UFFD_SAMPLE_DEV " missing: load uffd_sample.ko");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ftruncate(fd, PAGE));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, ftruncate(fd, 2 * SIZE));
+	EXPECT_EQ(EPERM, errno);
+	close(fd);
+}
+
+/*
+ * The module's filesystem goes away with its last object, and must find
+ * the object's inode then to drop a watch on it: else close() waits for
+ * the watch for good, in D state.  The child closes; give it 10 s.
+ */
+TEST(close_with_inotify_watch)
+{
+	char path[64];
+	int status = 0;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+		int in = inotify_init1(IN_CLOEXEC);
+
+		if (in < 0 && errno == ENOSYS)
+			_exit(4);
+		if (fd < 0 || in < 0)
+			_exit(2);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (inotify_add_watch(in, path, IN_ALL_EVENTS) < 0)
+			_exit(3);
+		close(fd);
+		_exit(0);
+	}
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(100000);
+	}
+	ASSERT_TRUE(WIFEXITED(status))
+		TH_LOG("close() of an object with an inotify watch hung");
+	if (WEXITSTATUS(status) == 4)
+		SKIP(return, "no inotify in this kernel (CONFIG_INOTIFY_USER)");
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * Pages without backing store must survive drop_caches: dropped, a page
+ * would come back as a hole (a MISSING fault, or zeroes).  Only pages that
+ * no mapping holds can be dropped, so fault them in and unmap them.
+ */
+TEST(drop_caches_keeps_pages)
+{
+	long base = ut_nr_pages(UFFD_SAMPLE_NR_PAGES);
+	char *area;
+	int fd, dc;
+
+	if (base < 0)
+		SKIP(return, "uffd_sample is not loaded");
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (dc < 0)
+		SKIP(return, "no /proc/sys/vm/drop_caches");
+	fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+	ASSERT_LE(0, fd);
+	area = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	/* Read faults: zeroed pages, never written through a PTE */
+	for (int i = 0; i < NPAGES; i++)
+		(void)*(volatile char *)(area + i * PAGE);
+	munmap(area, SIZE);
+	EXPECT_EQ(base + NPAGES, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+	EXPECT_EQ(1, write(dc, "3", 1));
+	close(dc);
+	EXPECT_EQ(base + NPAGES, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
+	close(fd);
+}
+
+#define HPAGE		(2UL << 20)
+
+/* Map @len bytes of @fd at a huge-page-aligned address; NULL on failure */
+static char *map_aligned(int fd, size_t len, int prot)
+{
+	char *res, *p;
+
+	res = mmap(NULL, len + HPAGE, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return NULL;
+	p = (char *)(((unsigned long)res + HPAGE - 1) & ~(HPAGE - 1));
+	if (mmap(p, len, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+		p = NULL;
+	/* Give back what is left of the reservation on both sides */
+	if (p != res)
+		munmap(res, (p ? p : res + HPAGE) - res);
+	if (p)
+		munmap(p + len, res + len + HPAGE - (p + len));
+	return p;
+}
+
+/* The THPeligible field of /proc/self/smaps for the VMA at @addr, or -1 */
+static int thp_eligible(void *addr)
+{
+	unsigned long start, end;
+	char line[256];
+	bool in = false;
+	int val = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start == (unsigned long)addr;
+		else if (in && sscanf(line, "THPeligible: %d", &val) == 1)
+			break;
+	}
+	fclose(f);
+	return val;
+}
+
+/*
+ * A memory object is open for writing as long as it exists.  Otherwise
+ * core mm would take it for a read-only file, whose page cache khugepaged
+ * collapses into huge pages (CONFIG_READ_ONLY_THP_FOR_FS, which the debug
+ * kernel has): a huge folio would enter the module's cache behind its back.
+ * A ramfs file open read-only shows that the kernel collapses such files.
+ */
+TEST(no_read_only_thp)
+{
+	char dir[] = "/tmp/uffd-thp-XXXXXX", path[64];
+	char *ctl, *area;
+	int fd, ctl_eligible;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("ramfs", dir, "ramfs", 0, NULL));
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, HPAGE));
+	close(fd);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ctl = map_aligned(fd, HPAGE, PROT_READ);
+	close(fd);
+	ASSERT_NE(NULL, ctl);
+	ctl_eligible = thp_eligible(ctl);
+	munmap(ctl, HPAGE);
+	umount(dir);
+	rmdir(dir);
+	if (ctl_eligible != 1)
+		SKIP(return, "this kernel collapses no read-only file (THPeligible %d)",
+		     ctl_eligible);
+
+	fd = ut_module_mem(UFFD_SAMPLE_DEV, HPAGE);
+	if (fd == -ENOENT)
+		SKIP(return, UFFD_SAMPLE_DEV " missing: load uffd_sample.ko");
+	ASSERT_LE(0, fd);
+	area = map_aligned(fd, HPAGE, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, area);
+	EXPECT_EQ(0, thp_eligible(area));
+	munmap(area, HPAGE);
+	close(fd);
 }
 
 /* Microseconds on the monotonic clock */
