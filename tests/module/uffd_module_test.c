@@ -387,6 +387,21 @@ TEST_F(minor_only, continue_only)
 	EXPECT_EQ(0, self->area[PAGE]);
 }
 
+/* A shared mapping of a new memory object of SIZE bytes; NULL on failure */
+static char *module_area(int *fdp)
+{
+	char *area;
+
+	*fdp = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
+	if (*fdp < 0)
+		return NULL;
+	area = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, *fdp, 0);
+	if (area != MAP_FAILED)
+		return area;
+	close(*fdp);
+	return NULL;
+}
+
 /*
  * Memory objects and their mappings pin the module, and their pages are
  * freed with the last of them.
@@ -399,10 +414,8 @@ TEST(lifecycle)
 
 	if (base < 0)
 		SKIP(return, "uffd_sample is not loaded");
-	fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
-	ASSERT_LE(0, fd);
-	area = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, area);
+	area = module_area(&fd);
+	ASSERT_NE(NULL, area);
 	for (int i = 0; i < NPAGES; i++)
 		area[i * PAGE] = i;
 	EXPECT_EQ(base + NPAGES, ut_nr_pages(UFFD_SAMPLE_NR_PAGES));
@@ -523,8 +536,9 @@ TEST(fixed_size)
  */
 TEST(close_with_inotify_watch)
 {
+	bool exited = false;
 	char path[64];
-	int status = 0;
+	int status;
 	pid_t pid;
 
 	pid = fork();
@@ -543,12 +557,12 @@ TEST(close_with_inotify_watch)
 		close(fd);
 		_exit(0);
 	}
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			break;
-		usleep(100000);
+	for (int i = 0; i < 100 && !exited; i++) {
+		exited = waitpid(pid, &status, WNOHANG) == pid;
+		if (!exited)
+			usleep(100000);
 	}
-	ASSERT_TRUE(WIFEXITED(status))
+	ASSERT_TRUE(exited && WIFEXITED(status))
 		TH_LOG("close() of an object with an inotify watch hung");
 	if (WEXITSTATUS(status) == 4)
 		SKIP(return, "no inotify in this kernel (CONFIG_INOTIFY_USER)");
@@ -571,10 +585,8 @@ TEST(drop_caches_keeps_pages)
 	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
 	if (dc < 0)
 		SKIP(return, "no /proc/sys/vm/drop_caches");
-	fd = ut_module_mem(UFFD_SAMPLE_DEV, SIZE);
-	ASSERT_LE(0, fd);
-	area = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, area);
+	area = module_area(&fd);
+	ASSERT_NE(NULL, area);
 	/* Read faults: zeroed pages, never written through a PTE */
 	for (int i = 0; i < NPAGES; i++)
 		(void)*(volatile char *)(area + i * PAGE);
