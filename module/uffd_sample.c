@@ -65,9 +65,8 @@ static atomic_long_t uffd_sample_nr_pages = ATOMIC_LONG_INIT(0);
 
 /*
  * Pages enter a cache in one place, whoever brings them: a fault or
- * UFFDIO_COPY.  Like filemap_add_folio(), which does the
- * work, return the folio locked on success and unlocked and uncached on
- * failure.
+ * UFFDIO_COPY.  Like filemap_add_folio(), which does the work, return the
+ * folio locked on success and unlocked and uncached on failure.
  */
 static int uffd_sample_add(struct address_space *mapping, struct folio *folio,
 			   pgoff_t index)

@@ -410,7 +410,6 @@ static struct miscdevice uffd_bad_ops_dev = {
 	.mode		= 0600,
 	.groups		= uffd_bad_ops_groups,
 };
-
 module_misc_device(uffd_bad_ops_dev);
 
 MODULE_DESCRIPTION("Test memory provider with malformed vm_uffd_ops");
