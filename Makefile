@@ -38,9 +38,9 @@ TREE_patched := $(B)/linux
 # Two more builds of the patched tree for `make check`: KASAN, lockdep and the mm debug
 # checks (debug), and without PTE markers for uffd-wp (nomarker)
 TREE_debug      := $(B)/linux
-# The series' KUnit tests run at boot on the patched builds (not on the bench kernels)
-EXTRA_patched   := config/kunit.config
-EXTRA_debug     := config/kunit.config config/debug.config
+# What the series adds (KUnit tests, sample, test driver) is built in the patched builds only
+EXTRA_patched   := config/series.config
+EXTRA_debug     := config/series.config config/debug.config
 # `make bench` compares stock and patched built without the debugging (config/bench.config)
 TREE_bench-stock    := $(TREE_stock)
 TREE_bench-patched  := $(TREE_patched)
@@ -55,8 +55,8 @@ BZIMAGE       = $(B)/out-$1/arch/x86/boot/bzImage
 # What the guest of each kernel runs for `make check` ("name command..." lines, see
 # guest/check.plan) and which files its initramfs carries in /root. Module tests go here.
 CHECK_PLAN_stock    := guest/check.plan guest/check-bench.plan
-CHECK_PLAN_patched  := guest/check.plan guest/check-module.plan guest/check-kunit.plan
-CHECK_PLAN_debug    := guest/check.plan guest/check-kunit.plan
+CHECK_PLAN_patched  := guest/insmod.plan guest/check.plan guest/check-module.plan guest/check-kunit.plan
+CHECK_PLAN_debug    := guest/insmod.plan guest/check.plan guest/check-kunit.plan
 CHECK_PLAN_nomarker := guest/check-nomarker.plan guest/check-kunit.plan
 GUEST_FILES_stock    = $(B)/out-stock/uffd-unit-tests $(B)/out-stock/uffd-stress $(B)/guest/uffd_bench $(GUEST_TESTS)
 GUEST_FILES_patched  = $(B)/out-patched/uffd-unit-tests $(B)/out-patched/uffd-stress $(B)/guest/uffd_bench \
@@ -67,14 +67,20 @@ GUEST_FILES_debug    = $(B)/out-debug/uffd-unit-tests $(B)/out-debug/uffd-stress
 GUEST_FILES_nomarker = $(B)/out-patched/uffd-unit-tests $(MODULE_PROGS) $(call MODULES_FOR,nomarker) \
                        tests/kunit/kunit-tap
 
-# The reference module, its tests, the demo and the fuzzer: built against the patched kernel.
-# The programs run on every patched build; the modules are built again for the debug and
-# nomarker kernels (build/mod-<kernel>), whose structure layouts differ.
-MODULE_PROGS = $(addprefix tests/module/,uffd_module_test uffd_bad_ops_test uffd_unload_test \
-	uffd-unit-tests-module \
-	uffd-stress-module) demo/lazy_restore $(B)/guest/uffd_fuzz
-MODULE_FILES = module/uffd_sample.ko tests/module/uffd_bad_ops.ko $(MODULE_PROGS)
-MODULES_FOR  = $(B)/mod-$1/module/uffd_sample.ko $(B)/mod-$1/tests/module/uffd_bad_ops.ko
+# The series' sample provider (samples/userfaultfd) and test driver (lib/test_uffd_ops.c), built
+# in each patched kernel's tree (config/series.config); the module tests, the demo and the
+# fuzzer, built against the patched kernel's headers. The programs run on every patched build;
+# $(call MODULES_IN,DIR) are the two modules of build/DIR (out-patched, out-debug, or
+# mod-nomarker, where the nomarker build leaves a copy of them).
+MODULE_PROGS = $(addprefix $(B)/out-patched/,uffd-sample-tests uffd-ops-tests uffd-unload-tests) \
+	demo/lazy_restore $(B)/guest/uffd_fuzz
+MODULES_IN   = $(B)/$1/samples/userfaultfd/uffd_sample.ko $(B)/$1/lib/test_uffd_ops.ko
+MODULE_FILES = $(call MODULES_IN,out-patched) $(MODULE_PROGS)
+MODULES_FOR  = $(call MODULES_IN,$(if $(filter nomarker,$1),mod-nomarker,out-$1))
+# Their user APIs, for the programs that use their memory
+SAMPLE_H     := $(TREE_patched)/samples/userfaultfd/uffd_sample.h
+TEST_UAPI_H  := $(TREE_patched)/lib/test_uffd_ops_uapi.h
+SERIES_INC   := -I $(TREE_patched)/samples/userfaultfd -I $(TREE_patched)/lib
 # The tests of the two stock 6.12 fixes at the head of the series (tests/fixes) run on every
 # kernel: on stock they measure the bugs, on the series they must pass.
 FIX_TESTS    = $(B)/guest/uffd_unregister_race $(B)/guest/hugetlb_wp_stale \
@@ -89,7 +95,7 @@ GUEST_TESTS  = $(FIX_TESTS) $(COMPAT_TESTS)
 CHECKS := check-uffd check-bench check-sparse check-debug check-nomarker check-series
 
 .PHONY: help setup tree export kernel check run bench bench-ioctls bench-profile quick shell vm-exec module module-files clean \
-	results-clean soak soak-round $(CHECKS)
+	modules-bench-patched results-clean soak soak-round $(CHECKS)
 
 help:
 	@echo "make check    stock, patched, debug and no-PTE-marker kernels: all tests (what CI runs)"
@@ -140,17 +146,26 @@ SELFTESTS_TREE  = $(TREE_$*)/tools/testing/selftests
 SELFTESTS       = $(B)/selftests-$*/tools/testing/selftests/mm
 SELFTESTS_PATCH = tests/selftests/uffd-remove-enoent.patch
 UFFD_SRC   = $(addprefix $(SELFTESTS_TREE)/mm/,uffd-unit-tests.c uffd-stress.c uffd-common.c uffd-common.h \
-             vm_util.c vm_util.h thp_settings.c thp_settings.h) $(TREE_$*)/mm/gup_test.h
+             vm_util.c vm_util.h thp_settings.c thp_settings.h) $(TREE_$*)/mm/gup_test.h \
+             $(wildcard $(PROVIDER_SRC))
+# What the series adds to the selftests (tools/testing/selftests/mm: the tests of provider
+# memory, which include the user APIs of its sample and test driver), in the patched trees
+PROVIDER_TESTS = uffd-sample-tests uffd-ops-tests uffd-unload-tests
+PROVIDER_SRC   = $(addprefix $(SELFTESTS_TREE)/mm/,$(addsuffix .c,$(PROVIDER_TESTS)) uffd-provider.h) \
+                 $(TREE_$*)/samples/userfaultfd/uffd_sample.h $(TREE_$*)/lib/test_uffd_ops_uapi.h
 # CFLAGS and LDLIBS of tools/testing/selftests/mm/Makefile, plus -static-pie: the guest has no
 # libc. Not plain -static: a non-PIE binary's heap is put anywhere in the GiB above it, and 1 in
 # 200 runs it covers the fixed address (BASE_PMD_ADDR) where the selftests map shmem.
 UFFD_CFLAGS = -static-pie -Wall -O2 -U_FORTIFY_SOURCE -isystem $(B)/out-$*/usr/include \
               -isystem $(TREE_$*)/tools/include/uapi
 
-$(B)/selftests-%/.patched: $$(UFFD_SRC) $$(SELFTESTS_TREE)/kselftest.h $(SELFTESTS_PATCH) Makefile | tree
+$(B)/selftests-%/.patched: $$(UFFD_SRC) $$(SELFTESTS_TREE)/kselftest.h $$(SELFTESTS_TREE)/kselftest_harness.h $(SELFTESTS_PATCH) Makefile | tree
 	rm -rf $(@D) && mkdir -p $(@D)/tools/testing/selftests $(@D)/mm
-	cp -r $(SELFTESTS_TREE)/mm $(SELFTESTS_TREE)/kselftest.h $(@D)/tools/testing/selftests/
+	cp -r $(SELFTESTS_TREE)/mm $(SELFTESTS_TREE)/kselftest.h $(SELFTESTS_TREE)/kselftest_harness.h $(@D)/tools/testing/selftests/
 	cp $(TREE_$*)/mm/gup_test.h $(@D)/mm/
+	for h in samples/userfaultfd/uffd_sample.h lib/test_uffd_ops_uapi.h; do \
+		[ ! -f $(TREE_$*)/$$h ] || install -D -m 644 $(TREE_$*)/$$h $(@D)/$$h || exit; \
+	done
 	patch -s -p1 -d $(@D) <$(SELFTESTS_PATCH)
 	touch $@
 
@@ -160,6 +175,13 @@ $(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress: $(B)/selftests-%/.patched \
 		gcc $(UFFD_CFLAGS) -o $(B)/out-$*/$$t $(SELFTESTS)/$$t.c \
 			$(addprefix $(SELFTESTS)/,uffd-common.c vm_util.c thp_settings.c) -lrt -lpthread -lm || exit; \
 	done
+
+# The series' tests of provider memory: built once, against the patched kernel's headers, and
+# run on each build of the patched tree
+$(addprefix $(B)/out-patched/,$(PROVIDER_TESTS)): $(B)/out-patched/%: $(B)/selftests-patched/.patched \
+		$(B)/out-patched/usr/include/linux/userfaultfd.h Makefile
+	gcc -static -Wall -O2 -isystem $(B)/out-patched/usr/include -o $@ \
+		$(B)/selftests-patched/tools/testing/selftests/mm/$*.c -lpthread
 
 # headers_install (in kernel-%) writes it; the selftests relink only when it changed.
 $(B)/out-%/usr/include/linux/userfaultfd.h: | kernel-% ;
@@ -173,16 +195,14 @@ guest-%: kernel-% $(B)/out-%/uffd-unit-tests $(B)/out-%/uffd-stress $(B)/guest/q
 guest-stock guest-patched guest-debug: $(GUEST_TESTS)
 guest-stock guest-patched: $(B)/guest/uffd_bench
 guest-patched: module-files
-guest-debug: module-files modules-debug $(B)/guest/uffd_bench
+guest-debug: module-files $(B)/guest/uffd_bench
 # The nomarker kernel is the patched one in another configuration: same headers, same selftests.
 guest-nomarker: kernel-nomarker guest-patched ;
 
 # kbuild and the sub-makes decide what is stale, as for the kernel.
 PHDR = $(B)/out-patched/usr/include
-module-files: kernel-patched
-	+$(MAKE) -C $(B)/out-patched M=$(CURDIR)/module modules
-	+$(MAKE) -C tests/module KDIR=$(B)/out-patched KSRC=$(TREE_patched) HDR=$(PHDR)
-	+$(MAKE) -C demo HDR=$(PHDR)
+module-files: kernel-patched $(addprefix $(B)/out-patched/,$(PROVIDER_TESTS))
+	+$(MAKE) -C demo HDR=$(PHDR) KSRC=$(TREE_patched)
 	+$(MAKE) $(B)/guest/uffd_fuzz
 
 # The benchmark runs on both kernels: built against the UAPI headers of the stock tree, which
@@ -196,23 +216,24 @@ build_guest_test = mkdir -p $(@D) && gcc -static -O2 -Wall -Wextra -isystem $(B)
 	$(TREE_stock)/tools/testing/selftests/mm/vm_util.c -lpthread
 $(FIX_TESTS): $(B)/guest/%: tests/fixes/%.c tests/fixes/task_stat.h $(B)/uapi/usr/include/linux/userfaultfd.h
 	$(build_guest_test)
-$(COMPAT_TESTS): $(B)/guest/%: tests/compat/%.c tests/compat/compat_mem.h module/uffd_sample.h \
+$(COMPAT_TESTS): $(B)/guest/%: tests/compat/%.c tests/compat/compat_mem.h $(SAMPLE_H) $(TEST_UAPI_H) \
 		$(B)/uapi/usr/include/linux/userfaultfd.h
-	$(build_guest_test) -I module
+	$(build_guest_test) $(SERIES_INC)
 
-$(B)/guest/uffd_bench: tests/bench/uffd_bench.c module/uffd_sample.h $(B)/uapi/usr/include/linux/userfaultfd.h
+$(B)/guest/uffd_bench: tests/bench/uffd_bench.c $(SAMPLE_H) $(B)/uapi/usr/include/linux/userfaultfd.h
 	mkdir -p $(@D)
-	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include -I module -o $@ $< -lpthread
+	gcc -static -O2 -Wall -Wextra -isystem $(B)/uapi/usr/include $(SERIES_INC) -o $@ $< -lpthread
 
-# The two modules for another build of the patched tree, from a copy of their sources:
-# $(call modules_in,OUT,NAME) builds them against build/OUT into build/mod-NAME
-modules_in = mkdir -p $(B)/mod-$2/module $(B)/mod-$2/tests/module && \
-	cp -p module/Kbuild module/uffd_sample.[ch] $(B)/mod-$2/module/ && \
-	cp -p tests/module/Kbuild tests/module/uffd_bad_ops.[ch] $(B)/mod-$2/tests/module/ && \
-	$(MAKE) -C $(B)/$1 M=$(B)/mod-$2/module modules && \
-	$(MAKE) -C $(B)/$1 M=$(B)/mod-$2/tests/module modules
-modules-%: kernel-%
-	+$(call modules_in,out-$*,$*)
+# make tree writes them
+$(SAMPLE_H) $(TEST_UAPI_H): | tree ;
+
+# The sample built out of tree, as any module is, from a copy of its folder: against the bench
+# kernel, whose configuration (as stock's) has no samples. build/mod-bench-patched/uffd_sample.ko
+modules-bench-patched: kernel-bench-patched
+	rm -rf $(B)/mod-bench-patched && mkdir -p $(B)/mod-bench-patched
+	cp -p $(TREE_patched)/samples/userfaultfd/Makefile $(TREE_patched)/samples/userfaultfd/uffd_sample.[ch] \
+		$(B)/mod-bench-patched/
+	+$(MAKE) -C $(B)/out-bench-patched M=$(B)/mod-bench-patched CONFIG_SAMPLE_USERFAULTFD=m modules
 
 # No PTE markers: only the 70-odd files that test CONFIG_PTE_MARKER_UFFD_WP differ from the
 # patched kernel, so build/out-patched is switched to that configuration, where kbuild rebuilds
@@ -221,13 +242,14 @@ modules-%: kernel-%
 kernel-nomarker: kernel-patched
 	@echo "== $$(date +%T) nomarker kernel: build/out-patched with config/nomarker.config, kept in build/out-nomarker"
 	+scripts/config.sh $(TREE_patched) $(B)/out-patched "$(EXTRA_patched) config/nomarker.config" && $(call kmake,patched) && \
-	  { $(call modules_in,out-patched,nomarker); } && install -D $(call BZIMAGE,patched) $(call BZIMAGE,nomarker); \
+	  for m in $(call MODULES_IN,out-patched); do install -D $$m $(B)/mod-nomarker/$${m#$(B)/out-patched/} || exit; done && \
+	  install -D $(call BZIMAGE,patched) $(call BZIMAGE,nomarker); \
 	  rc=$$?; echo "== $$(date +%T) patched kernel: build/out-patched back to its configuration"; \
 	  scripts/config.sh $(TREE_patched) $(B)/out-patched "$(EXTRA_patched)" && $(call kmake,patched) && exit $$rc
 
-$(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c module/uffd_sample.h $(PHDR)/linux/userfaultfd.h
+$(B)/guest/uffd_fuzz: tests/fuzz/uffd_fuzz.c $(SAMPLE_H) $(TEST_UAPI_H) $(PHDR)/linux/userfaultfd.h
 	mkdir -p $(@D)
-	gcc -static -O2 -Wall -isystem $(PHDR) -I $(TREE_patched)/tools/testing/selftests \
+	gcc -static -O2 -Wall -isystem $(PHDR) -I $(TREE_patched)/tools/testing/selftests $(SERIES_INC) \
 		-o $@ $< -lpthread
 
 # Where the check boots and their results go (make soak puts each round elsewhere), and what
@@ -302,7 +324,7 @@ define boots_debug
 	@echo "== $$(date +%T) boot: check-debug, then check-nomarker, beside check-debug-module"
 	{ $(call boot_quiet,debug,check-debug,$(CHECK_PLAN_debug),2400); \
 	  $(call boot_quiet,nomarker,check-nomarker,$(CHECK_PLAN_nomarker),900); } $(BESIDE) \
-	  $(call boot_quiet,debug,check-debug-module,guest/check-module.plan,2400,debug_pagealloc=on preempt=full); wait
+	  $(call boot_quiet,debug,check-debug-module,guest/insmod.plan guest/check-module.plan,2400,debug_pagealloc=on preempt=full); wait
 	@cat $(addprefix $(RUNS)/check-,$(addsuffix .out,debug nomarker debug-module))
 	@TAG=debug scripts/compare.sh $(RESULTS) $(RUNS)/check-debug
 	@TAG=debug scripts/compare.sh $(RESULTS) $(RUNS)/check-debug-module
@@ -404,10 +426,8 @@ vm-exec: guest-patched
 
 module: kernel-patched
 	@[ -n "$(M)" ] || { echo "usage: make module M=path/to/module" >&2; exit 2; }
-	+$(MAKE) -C $(B)/out-patched M=$(abspath $(M)) modules
+	+$(MAKE) -C $(B)/out-patched M=$(abspath $(M)) CONFIG_SAMPLE_USERFAULTFD=m modules
 
 clean:
 	rm -rf $(B)/out-* $(B)/mod-* $(B)/selftests-* $(B)/sparse $(B)/uapi $(B)/bench $(B)/guest $(B)/runs $(B)/results*
-	-$(MAKE) -C module clean KDIR=$(B)/out-patched >/dev/null 2>&1
-	-$(MAKE) -C tests/module clean KDIR=$(B)/out-patched >/dev/null 2>&1
 	-$(MAKE) -C demo clean >/dev/null 2>&1

@@ -48,7 +48,7 @@
 #include <sys/syscall.h>
 #include <linux/userfaultfd.h>
 
-#include "../module/uffd_sample.h"
+#include "uffd_sample.h"
 
 #define PAGE		4096UL
 #define EXIT_REFUSED	2

@@ -27,7 +27,7 @@ for c in $clocks; do
 done
 
 files_stock=("$b/guest/uffd_bench")
-files_patched=("$b/guest/uffd_bench" "$b/mod-bench-patched/module/uffd_sample.ko")
+files_patched=("$b/guest/uffd_bench" "$b/mod-bench-patched/uffd_sample.ko")
 second=patched out=$b/bench/table.txt
 [ -z "${AA:-}" ] || { second=stock out=$b/bench/aa-table.txt; }
 for c in $clocks; do

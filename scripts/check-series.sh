@@ -2,10 +2,10 @@
 # Check the series as reviewers would: every commit baseline..series of the patched tree builds
 # on its own (workbench config) without compiler warnings, passes checkpatch --strict with no
 # error, warning or check, and adds no kernel-doc -Wall warning to the files it touches; the tip
-# adds no warning to make htmldocs of Documentation/mm; it also builds with CONFIG_USERFAULTFD=n, without shmem/tmpfs
-# and hugetlbfs (make check builds and boots it without PTE markers), for i386, where each
-# commit's changed files build too, and for arm64 with the workbench's modules; and its
-# userfaultfd core calls no shmem_ function.
+# adds no warning to make htmldocs of Documentation/mm; it also builds with CONFIG_USERFAULTFD=n,
+# without shmem/tmpfs and hugetlbfs (make check builds and boots it without PTE markers), for
+# i386, where each commit's changed files build too, and for arm64; its sample and test driver
+# build out of tree on all three; and its userfaultfd core calls no shmem_ function.
 # The commits are built in order, incrementally. When the tree is clean on its branch series (a
 # fresh clone), they are checked out in it and built in OUT, which holds its tip: the step to
 # the first commit that changes mm.h rebuilds only what the later ones change, where a build
@@ -16,6 +16,7 @@
 # usage: check-series.sh TREE OUT BUILD_DIR RESULTS_FILE   (OUT: the tip built, make kernel-patched)
 set -euo pipefail
 tree=$1 out=$2 b=$3 results=$4
+hdr=$out/usr/include	# the tip's uapi headers (make kernel-patched installs them)
 here=$(dirname "$(realpath "$0")")
 wt=$b/linux-series
 jobs=$(($(nproc) + 1))
@@ -91,6 +92,8 @@ fi
 tip=$(git -C "$tree" rev-parse series)
 cp "$out/.config" "$b/series-tip.config"
 
+PATH=/usr/bin:$PATH python3 -c 'import ply, git' 2>/dev/null ||
+	fail "checkpatch cannot check SPDX identifiers: Debian's python3-ply or python3-git is missing"
 n=0
 for c in $commits; do
 	n=$((n + 1))
@@ -106,10 +109,13 @@ for c in $commits; do
 	# checkpatch reads the patch as format-patch writes it; the checkout supplies its data.
 	# The tree is Debian's tarball, without upstream history: checkpatch cannot look up the
 	# ids of Fixes: tags (UNKNOWN_COMMIT_ID). They are checked by hand (tests/fixes/README).
+	# Its SPDX check runs scripts/spdxcheck.py, which needs Debian's python3-ply and python3-git:
+	# with another python3 first in PATH (pyenv) it crashed and checkpatch said nothing.
 	# checkpatch asks of every new file whether MAINTAINERS needs updating (FILE_PATH_CHANGES):
 	# the answer is no when a section of MAINTAINERS other than THE REST covers it (get_maintainer.pl).
 	cp=$(git -C "$tree" format-patch -1 --stdout "$c" |
-		(cd "$csrc" && scripts/checkpatch.pl --strict --ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES - ||
+		(cd "$csrc" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict \
+			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES - ||
 		 true))
 	for f in $(git -C "$tree" diff --name-only --diff-filter=A "$c^" "$c"); do
 		(cd "$csrc" && scripts/get_maintainer.pl --nogit --nogit-fallback --nol -f "$f" 2>/dev/null |
@@ -137,8 +143,54 @@ for c in $commits; do
 	fi
 
 	[ "$c" != "$tip" ] || [ "$cout" != "$out" ] || cp "$b/series-tip.config" "$out/.config"
-	build "$name" uffd "$csrc" "$cout" "$b/series-logs/$(printf %04d $n).log"
+	build "$name" uffd "$csrc" "$cout" "$b/series-logs/$(printf %04d $n).log" "vmlinux modules"
 done
+
+# oot_modules ARCH OUT: the series' sample and test driver built as out-of-tree modules (M=)
+# against the tip's build in OUT, each from a copy of its files alone: what a driver author does,
+# and the proof that a provider needs no file outside its own.
+oot_modules() {
+	local mods=$b/mod-oot-$1
+	rm -rf "$mods" && mkdir -p "$mods/sample" "$mods/test"
+	cp "$wt"/samples/userfaultfd/{Makefile,uffd_sample.c,uffd_sample.h} "$mods/sample/"
+	cp "$wt"/lib/test_uffd_ops.c "$wt"/lib/test_uffd_ops_uapi.h "$mods/test/"
+	echo 'obj-m := test_uffd_ops.o' >"$mods/test/Makefile"
+	ARCH=$1 build "tip: samples/userfaultfd out of tree" "$1" "$wt" "$2" \
+		"$b/series-logs/tip-$1-oot-sample.log" "M=$mods/sample CONFIG_SAMPLE_USERFAULTFD=m modules"
+	ARCH=$1 build "tip: lib/test_uffd_ops.c out of tree" "$1" "$wt" "$2" \
+		"$b/series-logs/tip-$1-oot-test.log" "M=$mods/test modules"
+	[ -f "$mods/sample/uffd_sample.ko" ] && [ -f "$mods/test/test_uffd_ops.ko" ] ||
+		fail "tip: out-of-tree builds for $1 left no uffd_sample.ko or test_uffd_ops.ko"
+}
+git -C "$wt" checkout -q --detach series
+oot_modules x86_64 "$out"
+
+# The userfaultfd selftests, the series' among them, with kselftest's own Makefile (lib.mk,
+# OUTPUT=), against the tip's headers: no warning that baseline's lacks. (All of mm does not
+# build at baseline: khugepaged.c of 6.12.118 misses KSFT_SKIP.)
+ks_build() {	# REV DIR TARGET...: the warnings of building TARGETs of REV's selftests/mm in DIR
+	local rev=$1 dir=$2; shift 2
+	git -C "$wt" checkout -q --detach "$rev"
+	rm -rf "$dir" && mkdir -p "$dir"
+	make -C "$wt/tools/testing/selftests/mm" OUTPUT="$dir" KHDR_INCLUDES="-isystem $hdr" \
+		"${@/#/$dir/}" >"$dir.log" 2>&1 || echo "make failed: $dir.log"
+	grep -E 'warning:|error:' "$dir.log" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u
+}
+ks_tests="uffd-unit-tests uffd-stress uffd-sample-tests uffd-ops-tests uffd-unload-tests"
+ks_base=$(ks_build baseline "$b/kselftest-baseline" uffd-unit-tests uffd-stress)
+# shellcheck disable=SC2086
+ks_new=$(comm -13 <(echo "$ks_base") <(ks_build series "$b/kselftest-series" $ks_tests))
+for t in $ks_tests; do
+	[ -x "$b/kselftest-series/$t" ] || ks_new+=$'\n'"no $t built"
+done
+ks_new=$(sed '/^$/d' <<<"$ks_new")
+if [ -z "$ks_new" ]; then
+	pass "tip: selftests/mm $ks_tests build with kselftest's Makefile, no new warning"
+else
+	fail "tip: selftests/mm with kselftest's Makefile"
+	sed 's/^/    /' <<<"$ks_new" | head -20
+fi
+git -C "$wt" checkout -q --detach series
 
 echo "series: $(date +%T) the tip without userfaultfd, then without shmem and hugetlbfs"
 # The tip in the other configurations, in the worktree: a minimal config of what the series'
@@ -157,12 +209,15 @@ echo "series: $(date +%T) i386"
 # changes, the objects of the .c files the series has changed up to it (headers included by
 # them come along), built in the tip's build folder. Not booted.
 ARCH=i386 "$here/config.sh" "$wt" "$b/out-series-i386" >/dev/null
-ARCH=i386 build "tip" i386 "$wt" "$b/out-series-i386" "$b/series-logs/tip-i386.log"
+ARCH=i386 build "tip" i386 "$wt" "$b/out-series-i386" "$b/series-logs/tip-i386.log" "vmlinux modules"
+oot_modules i386 "$b/out-series-i386"
 n=0
 for c in $commits; do
 	n=$((n + 1))
 	name=$(printf '%04d %s' $n "$(git -C "$tree" log -1 --format=%s "$c")")
-	objs=$(git -C "$tree" diff --name-only baseline "$c" -- '*.c' | sed 's/\.c$/.o/')
+	# (the sample and test driver are modules, built out of tree above; tools/ is userspace)
+	objs=$(git -C "$tree" diff --name-only baseline "$c" -- '*.c' ':!samples/' ':!lib/test_uffd_ops.c' ':!tools/' |
+		sed 's/\.c$/.o/')
 	git -C "$wt" checkout -q --detach "$c"
 	ARCH=i386 build "$name: $(wc -w <<<"$objs") objects" i386 "$wt" "$b/out-series-i386" \
 		"$b/series-logs/$(printf %04d $n)-i386.log" "$objs"
@@ -170,19 +225,12 @@ done
 git -C "$wt" checkout -q --detach series
 
 echo "series: $(date +%T) arm64"
-# arm64 with Debian's cross compiler: the tip's vmlinux and the two modules of the workbench
-# (copied, as their x86_64 objects live beside their sources). Not booted.
+# arm64 with Debian's cross compiler: the tip's vmlinux, and the sample and test driver out of
+# tree. Not booted.
 export CROSS_COMPILE=aarch64-linux-gnu-
 ARCH=arm64 "$here/config.sh" "$wt" "$b/out-series-arm64" >/dev/null
 ARCH=arm64 build "tip" arm64 "$wt" "$b/out-series-arm64" "$b/series-logs/tip-arm64.log" "vmlinux modules"
-mods=$b/mod-arm64
-rm -rf "$mods" && mkdir -p "$mods/module" "$mods/tests/module"
-cp "$here/../module/Kbuild" "$here/../module/"uffd_sample.[ch] "$mods/module/"
-cp "$here/../tests/module/Kbuild" "$here/../tests/module/"uffd_bad_ops.[ch] "$mods/tests/module/"
-for m in module tests/module; do
-	ARCH=arm64 build "tip: $m/ modules" arm64 "$wt" "$b/out-series-arm64" \
-		"$b/series-logs/tip-arm64-$(tr / - <<<"$m").log" "M=$mods/$m modules"
-done
+oot_modules arm64 "$b/out-series-arm64"
 unset CROSS_COMPILE
 
 echo "series: $(date +%T) htmldocs"

@@ -20,7 +20,7 @@ for run in "$@"; do
 	[ -z "$n" ] || { ops=$((ops + n)); per_run+="${per_run:+, }$name $n"; }
 	while read -r t; do refused[$t]=1; done < <(sed -n 's/^# refused and logged once: \([a-z_]*\).*/\1/p' \
 		"$run/results.log" 2>/dev/null)
-	# tests/module: hooks breaking their contract, and the provider unloaded under a fault
+	# the selftests of provider memory: hooks breaking their contract, the provider unloaded under a fault
 	n=$(sed -n 's/^# \([0-9]*\) misbehaving hooks tried.*/\1/p' "$run/results.log" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 	misbehaved=$((misbehaved + ${n:-0}))
 	n=$(grep -c '^# module unloaded under a' "$run/results.log" 2>/dev/null)

@@ -6,7 +6,8 @@ PKGS=(linux-source-6.12 qemu-system-x86 busybox-static
       gcc libc6-dev make bc flex bison libelf-dev libssl-dev
       cpio xz-utils git sparse rsync
       ccache linux-config-6.12 gcc-aarch64-linux-gnu
-      python3-sphinx python3-sphinx-rtd-theme)
+      python3-sphinx python3-sphinx-rtd-theme
+      python3-ply python3-git)	# checkpatch checks SPDX identifiers with them (scripts/spdxcheck.py)
 
 missing=()
 for p in "${PKGS[@]}"; do

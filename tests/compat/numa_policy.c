@@ -22,7 +22,7 @@
  *
  * Without arguments: anonymous private memory and shmem (memfd), which
  * stock has.  With --module: memory of the reference provider only
- * (/dev/uffd_sample, module/uffd_sample.ko loaded).
+ * (/dev/uffd_sample, uffd_sample.ko of samples/userfaultfd loaded).
  * Needs two NUMA nodes.
  */
 #define _GNU_SOURCE

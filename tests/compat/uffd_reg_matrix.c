@@ -40,6 +40,7 @@
 
 #include "mm/vm_util.h"
 #include "uffd_sample.h"
+#include "test_uffd_ops_uapi.h"
 
 #ifndef SHM_HUGETLB
 #define SHM_HUGETLB	04000
@@ -244,9 +245,18 @@ static char *module_mem(const char *dev, size_t len, int flags, char *why)
 		snprintf(why, 64, "open(%s)=%s", dev, errname(errno));
 		return NULL;
 	}
-	fd = ioctl(dfd, UFFD_SAMPLE_CREATE, (unsigned long)len);
+	/* The sample's memory, or the test driver's with a MINOR-only table */
+	if (strcmp(dev, TEST_UFFD_OPS_DEV)) {
+		fd = ioctl(dfd, UFFD_SAMPLE_CREATE, (unsigned long)len);
+	} else {
+		struct test_uffd_ops_create req = {
+			.size = len, .table = UFFD_GOOD_MINOR,
+		};
+
+		fd = ioctl(dfd, TEST_UFFD_OPS_CREATE, &req);
+	}
 	if (fd < 0)
-		snprintf(why, 64, "UFFD_SAMPLE_CREATE=%s", errname(errno));
+		snprintf(why, 64, "create=%s", errname(errno));
 	close(dfd);
 	return fd < 0 ? NULL : map_fd(fd, len, flags, false, why);
 }
@@ -301,7 +311,7 @@ static char *map_kind(const struct kind *k, size_t *len, char *why)
 	case MODULE:
 		return module_mem(UFFD_SAMPLE_DEV, *len, k->flags, why);
 	case MODULE_MINOR:
-		return module_mem(UFFD_SAMPLE_MINOR_DEV, *len, k->flags, why);
+		return module_mem(TEST_UFFD_OPS_DEV, *len, k->flags, why);
 	}
 	return NULL;
 }

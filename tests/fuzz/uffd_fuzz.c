@@ -79,9 +79,10 @@
 
 #include "kselftest.h"
 
-/* The reference module's uapi lives in module/ of this repository */
-#if __has_include("../../module/uffd_sample.h")
-#include "../../module/uffd_sample.h"
+/* The user APIs of the sample provider and of the test driver, from the series' tree */
+#if __has_include("uffd_sample.h") && __has_include("test_uffd_ops_uapi.h")
+#include "uffd_sample.h"
+#include "test_uffd_ops_uapi.h"
 #define HAVE_UFFD_SAMPLE 1
 #endif
 
@@ -877,8 +878,17 @@ static void op_create(struct worker *w, struct slot *s)
 		break;
 #ifdef HAVE_UFFD_SAMPLE
 	case MT_MODULE:
-		s->fd = ioctl(s->minor_only ? mod_minor_dev : mod_dev,
-			      UFFD_SAMPLE_CREATE, s->maxp * s->psz);
+		if (s->minor_only) {
+			struct test_uffd_ops_create req = {
+				.size = s->maxp * s->psz,
+				.table = UFFD_GOOD_MINOR,
+			};
+
+			s->fd = ioctl(mod_minor_dev, TEST_UFFD_OPS_CREATE, &req);
+		} else {
+			s->fd = ioctl(mod_dev, UFFD_SAMPLE_CREATE,
+				      s->maxp * s->psz);
+		}
 		break;
 #endif
 	}
@@ -2192,14 +2202,14 @@ static void probe_types(int *hugepages)
 	} else {
 #ifdef HAVE_UFFD_SAMPLE
 		mod_dev = open(UFFD_SAMPLE_DEV, O_RDWR | O_CLOEXEC);
-		mod_minor_dev = open(UFFD_SAMPLE_MINOR_DEV, O_RDWR | O_CLOEXEC);
+		mod_minor_dev = open(TEST_UFFD_OPS_DEV, O_RDWR | O_CLOEXEC);
 		if (mod_dev < 0)
 			mem_skip_why[MT_MODULE] = "no " UFFD_SAMPLE_DEV
 				" (insmod uffd_sample.ko)";
 		else
 			mem_avail[MT_MODULE] = true;
 #else
-		mem_skip_why[MT_MODULE] = "built without module/uffd_sample.h";
+		mem_skip_why[MT_MODULE] = "built without uffd_sample.h and test_uffd_ops_uapi.h";
 #endif
 	}
 }
