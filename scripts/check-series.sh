@@ -40,12 +40,13 @@ commits=$(git -C "$tree" rev-list --reverse baseline..series)
 
 # [ARCH=i386] build NAME CONFIG SRC OUT LOG [TARGETS]: vmlinux (or TARGETS) of SRC's checkout in OUT
 build() {
+	# (a failure is reported and the checks go on: set -e must not end the script here)
 	if ! make -C "$3" O="$4" ARCH="${ARCH:-x86_64}" -j"$jobs" ${6:-vmlinux} >"$5" 2>&1; then
 		fail "$1: does not build ($2 config)"
-		grep -E 'error:' "$5" | sed 's/^/    /' | head -20
+		grep -E 'error:|Error|\*\*\*' "$5" | sed 's/^/    /' | head -20 || true
 	elif grep -q 'warning:' "$5"; then
 		fail "$1: builds with warnings ($2 config)"
-		grep -E 'warning:' "$5" | sed 's/^/    /' | head -20
+		grep -E 'warning:' "$5" | sed 's/^/    /' | head -20 || true
 	else
 		pass "$1: builds ($2 config)"
 	fi
@@ -77,7 +78,7 @@ if [ "$(git -C "$tree" symbolic-ref -q HEAD)" = refs/heads/series ] &&
 	# What a step does not rebuild is as the tip's own build compiled it: its warnings count.
 	if grep -q 'warning:' "$out/build.log" 2>/dev/null; then
 		fail "tip: its build in $out has warnings (build.log)"
-		grep -E 'warning:' "$out/build.log" | sed 's/^/    /' | head -20
+		grep -E 'warning:' "$out/build.log" | sed 's/^/    /' | head -20 || true
 	fi
 	echo "series: each commit checked out in $tree, built in $out"
 else
@@ -127,7 +128,7 @@ for c in $commits; do
 		pass "$name: checkpatch --strict clean"
 	else
 		fail "$name: checkpatch --strict: $total"
-		grep -E '^(ERROR|WARNING|CHECK):' <<<"$cp" | sed 's/^/    /' | head -20
+		grep -E '^(ERROR|WARNING|CHECK):' <<<"$cp" | sed 's/^/    /' | head -20 || true
 	fi
 
 	# kernel-doc -Wall on the C files the commit touches: no warning that baseline's files lack
@@ -139,7 +140,7 @@ for c in $commits; do
 		pass "$name: kernel-doc -Wall adds no warning"
 	else
 		fail "$name: kernel-doc -Wall warns"
-		sed 's/^/    /' <<<"$kd" | head -20
+		sed 's/^/    /' <<<"$kd" | head -20 || true
 	fi
 
 	[ "$c" != "$tip" ] || [ "$cout" != "$out" ] || cp "$b/series-tip.config" "$out/.config"
@@ -188,7 +189,7 @@ if [ -z "$ks_new" ]; then
 	pass "tip: selftests/mm $ks_tests build with kselftest's Makefile, no new warning"
 else
 	fail "tip: selftests/mm with kselftest's Makefile"
-	sed 's/^/    /' <<<"$ks_new" | head -20
+	sed 's/^/    /' <<<"$ks_new" | head -20 || true
 fi
 git -C "$wt" checkout -q --detach series
 
@@ -200,7 +201,8 @@ printf '# CONFIG_USERFAULTFD is not set\n# CONFIG_PTE_MARKER_UFFD_WP is not set\
 printf '# CONFIG_SHMEM is not set\n# CONFIG_TMPFS is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_HUGETLB_PAGE is not set\n# CONFIG_CGROUP_HUGETLB is not set\n' \
 	>"$b/noshmem-nohugetlbfs.config"
 for cfg in nouffd noshmem-nohugetlbfs; do
-	BASE=build-only "$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null
+	BASE=build-only "$here/config.sh" "$wt" "$b/out-series-$cfg" "$b/$cfg.config" >/dev/null ||
+		fail "$cfg: the build-only config does not apply (config.sh)"
 	build "tip" "$cfg" "$wt" "$b/out-series-$cfg" "$b/series-logs/tip-$cfg.log"
 done
 
@@ -208,7 +210,8 @@ echo "series: $(date +%T) i386"
 # 32-bit, where an unsigned long has 32 bits: the tip's vmlinux for i386, then each commit's
 # changes, the objects of the .c files the series has changed up to it (headers included by
 # them come along), built in the tip's build folder. Not booted.
-ARCH=i386 "$here/config.sh" "$wt" "$b/out-series-i386" >/dev/null
+ARCH=i386 "$here/config.sh" "$wt" "$b/out-series-i386" >/dev/null ||
+	fail "i386: config/i386.config does not apply (config.sh)"
 ARCH=i386 build "tip" i386 "$wt" "$b/out-series-i386" "$b/series-logs/tip-i386.log" "vmlinux modules"
 oot_modules i386 "$b/out-series-i386"
 n=0
@@ -228,7 +231,8 @@ echo "series: $(date +%T) arm64"
 # arm64 with Debian's cross compiler: the tip's vmlinux, and the sample and test driver out of
 # tree. Not booted.
 export CROSS_COMPILE=aarch64-linux-gnu-
-ARCH=arm64 "$here/config.sh" "$wt" "$b/out-series-arm64" >/dev/null
+ARCH=arm64 "$here/config.sh" "$wt" "$b/out-series-arm64" >/dev/null ||
+	fail "arm64: config/arm64.config does not apply (config.sh)"
 ARCH=arm64 build "tip" arm64 "$wt" "$b/out-series-arm64" "$b/series-logs/tip-arm64.log" "vmlinux modules"
 oot_modules arm64 "$b/out-series-arm64"
 unset CROSS_COMPILE
@@ -255,7 +259,7 @@ elif [ -z "$docs_new" ]; then
 	pass "tip: make htmldocs (Documentation/mm, admin-guide/mm) adds no warning"
 else
 	fail "tip: make htmldocs warns"
-	sed 's/^/    /' <<<"$docs_new" | head -20
+	sed 's/^/    /' <<<"$docs_new" | head -20 || true
 fi
 
 # The point of the series: core userfaultfd code no longer reaches into shmem.
